@@ -1,0 +1,17 @@
+/** The authenticated caller, from the bearer token. */
+export interface Principal {
+  /** Token subject (user or service id). */
+  sub: string;
+  /** Tenant the caller acts for; null only for admin or service tokens without a tenant. */
+  tenant: string | null;
+  roles: string[];
+}
+
+export const ADMIN_ROLE = 'admin';
+
+export function isAdmin(principal: Principal): boolean {
+  return principal.roles.includes(ADMIN_ROLE);
+}
+
+/** The principal the crons and CLI commands act as. */
+export const SYSTEM_PRINCIPAL: Principal = { sub: 'system', tenant: null, roles: [ADMIN_ROLE] };

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { importSPKI, JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { AppConfig } from '../../config/app-config';
+import { Principal } from './principal';
+
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+}
+
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
+
+/** Verifies bearer tokens (HS256 secret, or a configured public key) and mints development tokens. */
+@Injectable()
+export class TokenService {
+  private readonly secret: Uint8Array;
+  private publicKey?: ReturnType<typeof importSPKI>;
+
+  constructor(private readonly config: AppConfig) {
+    this.secret = new TextEncoder().encode(config.env.JWT_SECRET);
+  }
+
+  async verify(token: string): Promise<Principal> {
+    let payload: JWTPayload;
+    try {
+      if (this.config.env.JWT_PUBLIC_KEY) {
+        const header = JSON.parse(
+          Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8'),
+        ) as { alg?: string };
+        const alg = ASYMMETRIC_ALGORITHMS.includes(header.alg ?? '') ? header.alg! : 'RS256';
+        this.publicKey ??= importSPKI(this.config.env.JWT_PUBLIC_KEY, alg);
+        ({ payload } = await jwtVerify(token, await this.publicKey, {
+          algorithms: ASYMMETRIC_ALGORITHMS,
+          requiredClaims: ['exp', 'sub'],
+        }));
+      } else {
+        ({ payload } = await jwtVerify(token, this.secret, {
+          algorithms: ['HS256'],
+          requiredClaims: ['exp', 'sub'],
+        }));
+      }
+    } catch (err) {
+      throw new InvalidTokenError(describe(err));
+    }
+    return toPrincipal(payload);
+  }
+
+  /** Signs an HS256 token (the `npm run token` command and tests). */
+  async mint(principal: Principal, ttlSeconds = 24 * 3600): Promise<string> {
+    return new SignJWT({ tenant: principal.tenant ?? undefined, roles: principal.roles })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(principal.sub)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+      .sign(this.secret);
+  }
+}
+
+function toPrincipal(payload: JWTPayload): Principal {
+  const roles = payload.roles ?? [];
+  if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) {
+    throw new InvalidTokenError('the roles claim must be a list of strings');
+  }
+  const tenant = payload.tenant;
+  if (
+    tenant !== undefined &&
+    (typeof tenant !== 'string' || tenant.length === 0 || tenant.length > 128)
+  ) {
+    throw new InvalidTokenError('the tenant claim must be a non-empty string');
+  }
+  if (tenant === undefined && !roles.includes('admin')) {
+    throw new InvalidTokenError('the token has no tenant claim');
+  }
+  return { sub: payload.sub!, tenant: tenant ?? null, roles };
+}
+
+function describe(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'ERR_JWT_EXPIRED') return 'the token has expired';
+  if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return 'the token signature is not valid';
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED')
+    return `the token is missing a claim: ${(err as Error).message}`;
+  if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') return 'the token algorithm is not accepted';
+  return 'the token is malformed';
+}

@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+
+/** Counts a job reports with its progress (rows processed, inserted, ...). */
+export type ProgressCounts = Record<string, number>;
+
+/** The one shape of progress, in BullMQ's job progress, the row and the events. */
+export interface JobProgress {
+  progress: number;
+  message: string | null;
+  counts?: ProgressCounts;
+}
+
+/** What `run()` gets besides its row. */
+export interface JobContext {
+  /** Aborted on cancel, hard time limit or shutdown; check it between batches. */
+  readonly signal: AbortSignal;
+  /** pino logger bound to the job id, type, tenant and attempt. */
+  readonly logger: Logger;
+  /** 1-based attempt number of this run within the job's budget. */
+  readonly attempt: number;
+  /** Reports progress (0-100): to the queue at once, to the row throttled. */
+  progress(progress: number, message?: string, counts?: ProgressCounts): Promise<void>;
+}

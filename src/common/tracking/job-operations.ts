@@ -1,0 +1,166 @@
+import { FilterQuery } from '@mikro-orm/core';
+import { Inject, Injectable } from '@nestjs/common';
+import type { JobsOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import { AppConfig } from '../../config/app-config';
+import { isAdmin, Principal } from '../auth/principal';
+import { DomainError } from '../http/domain-error';
+import { ROOT_LOGGER } from '../logging/root-logger';
+import { BACKOFF_TYPE } from './backoff';
+import { CancelBus } from './cancel-bus';
+import { JobAttempt } from './job-attempt.entity';
+import { BULLMQ_PRIORITY, JobPriority, JobStatus } from './job-status';
+import { TrackedJobData } from './job-type';
+import { JobTypeRegistry, RegisteredJobType } from './job-type.registry';
+import { TrackedJob } from './tracked-job.entity';
+import { NOW, TrackingStore } from './tracking-store';
+
+/** BullMQ keeps recent finished jobs only; the history lives in PostgreSQL. */
+const KEEP_COMPLETED = { age: 24 * 3600, count: 1_000 };
+const KEEP_FAILED = { age: 7 * 24 * 3600, count: 5_000 };
+
+export interface FoundJob {
+  type: RegisteredJobType;
+  job: TrackedJob;
+}
+
+/**
+ * Operations common to every job type: hand a row to its queue, cancel, retry, and find
+ * a row of any type within the caller's tenant. Type-specific services build on these.
+ */
+@Injectable()
+export class JobOperations {
+  private readonly logger: Logger;
+
+  constructor(
+    readonly store: TrackingStore,
+    readonly registry: JobTypeRegistry,
+    private readonly cancelBus: CancelBus,
+    private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) root: Logger,
+  ) {
+    this.logger = root.child({ context: JobOperations.name });
+  }
+
+  /**
+   * Adds the row's BullMQ job (id = row id, so adding twice is harmless). Returns false,
+   * without throwing, when Redis does not answer in time: the row then waits for the
+   * outbox dispatcher or the orphan rescue.
+   */
+  async enqueue(type: RegisteredJobType, job: TrackedJob): Promise<boolean> {
+    const options: JobsOptions = {
+      jobId: job.id,
+      priority: BULLMQ_PRIORITY[job.priority as JobPriority],
+      // The row decides when to stop; BullMQ only needs enough room to follow it.
+      attempts: job.maxAttempts,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: KEEP_COMPLETED,
+      removeOnFail: KEEP_FAILED,
+    };
+    const data: TrackedJobData = { id: job.id };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        type.queue.add(type.definition.type, data, options),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('Redis did not answer in time')),
+            this.config.env.ENQUEUE_TIMEOUT_MS,
+          );
+        }),
+      ]);
+      return true;
+    } catch (err) {
+      this.logger.warn(
+        { err, jobId: job.id, jobType: type.definition.type },
+        'enqueue failed; the row stays for the dispatcher',
+      );
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Finds a job of any type by id; another tenant's job is "not found". */
+  async find(id: string, principal: Principal): Promise<FoundJob> {
+    if (!isUuid(id)) throw DomainError.notFound('job', id);
+    const em = this.store.em();
+    for (const type of this.registry.all()) {
+      const where = { id, ...(isAdmin(principal) ? {} : { tenantId: principal.tenant }) };
+      const job = await em.findOne(type.definition.entity, where as FilterQuery<TrackedJob>);
+      if (job) return { type, job };
+    }
+    throw DomainError.notFound('job', id);
+  }
+
+  attempts(jobId: string): Promise<JobAttempt[]> {
+    return this.store.attempts(jobId);
+  }
+
+  /**
+   * Cancels a job that has not ended. A waiting job leaves the queue; a running one is
+   * told through the cancel channel and stops at its next check of the signal.
+   */
+  async cancel(found: FoundJob, principal: Principal, reason: string | null): Promise<TrackedJob> {
+    const { type, job } = found;
+    const cancelled = await this.store.transition(type.definition.entity, job.id, 'cancel', {
+      completedAt: NOW,
+      cancelledBy: principal.sub,
+      cancelReason: reason,
+    });
+    if (!cancelled) throw this.conflict(found, 'cancel');
+    await type.queue.remove(job.id).catch(() => 0); // an active job is locked: the worker stops it
+    await this.cancelBus
+      .publish({ jobId: job.id, cancelledBy: principal.sub, reason })
+      .catch((err) =>
+        this.logger.warn(
+          { err, jobId: job.id },
+          'cancel message not sent; the worker sees it at its next progress write',
+        ),
+      );
+    return cancelled;
+  }
+
+  /** Puts a FAILED or CANCELLED job back in the queue with a fresh attempt budget. */
+  async retry(found: FoundJob): Promise<TrackedJob> {
+    const { type, job } = found;
+    const state = await type.queue.getJobState(job.id).catch(() => 'unknown');
+    if (state === 'active') {
+      throw new DomainError('CONFLICT', `job ${job.id} is still stopping; retry it in a moment`, {
+        status: job.status,
+      });
+    }
+    if (state !== 'unknown') await type.queue.remove(job.id);
+    const queued = await this.store.transition(type.definition.entity, job.id, 'retry', {
+      attempts: 0,
+      startedAt: null,
+      completedAt: null,
+      progress: 0,
+      progressMessage: null,
+      errorMessage: null,
+      errorDetails: null,
+      result: null,
+      cancelledBy: null,
+      cancelReason: null,
+      queueJobId: job.id,
+    });
+    if (!queued) throw this.conflict(found, 'retry');
+    await this.enqueue(type, queued);
+    return queued;
+  }
+
+  private conflict({ type, job }: FoundJob, action: string): DomainError {
+    return new DomainError(
+      'CONFLICT',
+      `a ${job.status === JobStatus.PROCESSING ? 'running' : job.status.toLowerCase()} ${type.definition.type} job cannot ${action}`,
+      {
+        status: job.status,
+      },
+    );
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -1,0 +1,30 @@
+import { EntityClass } from '@mikro-orm/core';
+import { TrackedJob } from './tracked-job.entity';
+
+/** What a job type declares once, in its feature's constants file. */
+export interface JobTypeDefinition<T extends TrackedJob = TrackedJob> {
+  /** Type name, e.g. `upload`; shown in the jobs API and events. */
+  type: string;
+  /** BullMQ queue name (one queue per type). */
+  queue: string;
+  entity: EntityClass<T>;
+  /** Default attempt budget of a new row. */
+  maxAttempts?: number;
+  /** A warning is logged when an attempt runs longer (default 10 min). */
+  softTimeLimitMs?: number;
+  /** The attempt's signal is aborted and the attempt fails (default 15 min). */
+  hardTimeLimitMs?: number;
+  /** Jobs one worker process runs at once (default 1). */
+  concurrency?: number;
+  /** Properties of the unique domain key; create returns the existing row on a clash. */
+  uniqueKey?: (keyof T & string)[];
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_SOFT_TIME_LIMIT_MS = 10 * 60_000;
+export const DEFAULT_HARD_TIME_LIMIT_MS = 15 * 60_000;
+
+/** The data every BullMQ job of a tracked type carries: just the row id (the row is the truth). */
+export interface TrackedJobData {
+  id: string;
+}

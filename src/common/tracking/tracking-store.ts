@@ -1,0 +1,202 @@
+import { EntityClass } from '@mikro-orm/core';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { AttemptOutcome, JobAttempt } from './job-attempt.entity';
+import { JobStatus, TransitionName, TRANSITIONS } from './job-status';
+import { TrackedJob } from './tracked-job.entity';
+
+/** A value written as SQL, e.g. `now()`. */
+export class SqlRaw {
+  constructor(readonly sql: string) {}
+}
+export const NOW = new SqlRaw('now()');
+
+export interface WriteOptions {
+  /** The attempt's fence: the write applies only while `attempts` still equals it. */
+  fence?: number;
+  /** Write inside this transaction (e.g. a claimed batch). */
+  em?: EntityManager;
+}
+
+export type TrackedFields = Partial<Record<keyof TrackedJob, unknown>>;
+
+const WORKER_HOST = hostname();
+
+/**
+ * The SQL of the status machine, for any tracking table. Every write is one guarded
+ * UPDATE; writes made by a running attempt also carry its fence (the row's `attempts`
+ * when it started), so a worker that lost its lock can no longer change the row.
+ */
+@Injectable()
+export class TrackingStore {
+  constructor(private readonly orm: MikroORM) {}
+
+  /** A fresh EntityManager for work outside an HTTP request. */
+  em(): EntityManager {
+    return this.orm.em.fork();
+  }
+
+  table(entity: EntityClass<TrackedJob>): string {
+    return `"${this.orm.getMetadata().get(entity).tableName}"`;
+  }
+
+  private column(entity: EntityClass<TrackedJob>, property: string): string {
+    const prop = this.orm.getMetadata().get(entity).properties[property as keyof TrackedJob];
+    if (!prop) throw new Error(`unknown tracked property ${property}`);
+    return `"${prop.fieldNames[0]}"`;
+  }
+
+  /**
+   * Applies a named transition to one row and returns it, or null when the row was not
+   * in a state the transition accepts (or the fence no longer matches).
+   */
+  async transition<T extends TrackedJob>(
+    entity: EntityClass<T>,
+    id: string,
+    name: TransitionName,
+    set: TrackedFields = {},
+    opts: WriteOptions = {},
+  ): Promise<T | null> {
+    const { from, to } = TRANSITIONS[name];
+    return this.update(entity, id, { ...set, status: to }, [...from], opts);
+  }
+
+  /** Guarded write without a status change (progress, outcome details of a cancelled row). */
+  async update<T extends TrackedJob>(
+    entity: EntityClass<T>,
+    id: string,
+    set: TrackedFields,
+    whenStatus: readonly JobStatus[],
+    { fence, em = this.em() }: WriteOptions = {},
+  ): Promise<T | null> {
+    const params: unknown[] = [];
+    const assignments = Object.entries({ ...set, updatedAt: NOW }).map(([prop, value]) => {
+      if (value instanceof SqlRaw) return `${this.column(entity, prop)} = ${value.sql}`;
+      params.push(isJsonColumn(prop) && value !== null ? JSON.stringify(value) : value);
+      return `${this.column(entity, prop)} = ?`;
+    });
+    params.push(id, [...whenStatus]);
+    let where = `id = ? AND status = ANY(?::text[])`;
+    if (fence !== undefined) {
+      where += ' AND attempts = ?';
+      params.push(fence);
+    }
+    const rows = await em.execute<Record<string, unknown>[]>(
+      `UPDATE ${this.table(entity)} SET ${assignments.join(', ')} WHERE ${where} RETURNING *`,
+      params,
+      'all',
+    );
+    return rows.length ? (em.map(entity, rows[0] as never) as T) : null;
+  }
+
+  /**
+   * Starts an attempt: the row moves to PROCESSING with attempts + 1 and an attempt row is
+   * opened. A PROCESSING row is taken over only when the queue delivered the job again
+   * after its worker died (`deliveries` greater than the attempts recorded).
+   */
+  async startAttempt<T extends TrackedJob>(
+    entity: EntityClass<T>,
+    type: string,
+    id: string,
+    deliveries: number,
+  ): Promise<{ job: T; attempt: number } | null> {
+    return this.em().transactional(async (em) => {
+      const rows = await em.execute<Record<string, unknown>[]>(
+        `UPDATE ${this.table(entity)}
+            SET status = 'PROCESSING', attempts = attempts + 1, started_at = now(), updated_at = now(),
+                progress_message = NULL
+          WHERE id = ? AND attempts < max_attempts
+            AND (status = ANY(?::text[]) OR (status = 'PROCESSING' AND attempts < ?))
+          RETURNING *`,
+        [id, [...TRANSITIONS.start.from], deliveries],
+        'all',
+      );
+      if (!rows.length) return null;
+      await this.closeRunningAttempts(
+        em,
+        id,
+        AttemptOutcome.LOST,
+        'WorkerLost',
+        'worker died or lost its lock',
+      );
+      const [{ attempt }] = await em.execute<{ attempt: number }[]>(
+        `INSERT INTO job_attempts (id, job_id, job_type, attempt, worker_host, worker_pid, started_at, outcome)
+         SELECT gen_random_uuid(), ?, ?, coalesce(max(attempt), 0) + 1, ?, ?, now(), 'running'
+           FROM job_attempts WHERE job_id = ?
+         RETURNING attempt`,
+        [id, type, WORKER_HOST, process.pid, id],
+        'all',
+      );
+      return { job: em.map(entity, rows[0] as never) as T, attempt };
+    });
+  }
+
+  /** Closes the open attempt of a job with its outcome. */
+  async finishAttempt(
+    jobId: string,
+    attempt: number,
+    outcome: AttemptOutcome,
+    error?: unknown,
+  ): Promise<void> {
+    const err =
+      error instanceof Error ? error : error === undefined ? undefined : new Error(String(error));
+    await this.em().nativeUpdate(
+      JobAttempt,
+      { jobId, attempt },
+      {
+        outcome,
+        finishedAt: new Date(),
+        errorClass: err ? err.name : null,
+        errorMessage: err ? err.message.slice(0, 2000) : null,
+      },
+    );
+  }
+
+  /** Marks attempts still `running` as ended (the worker running them is gone). */
+  async closeRunningAttempts(
+    em: EntityManager,
+    jobId: string,
+    outcome: AttemptOutcome,
+    errorClass: string,
+    message: string,
+  ): Promise<void> {
+    await em.execute(
+      `UPDATE job_attempts SET outcome = ?, finished_at = now(), error_class = ?, error_message = ?
+        WHERE job_id = ? AND outcome = 'running'`,
+      [outcome, errorClass, message, jobId],
+    );
+  }
+
+  async attempts(jobId: string): Promise<JobAttempt[]> {
+    return this.em().find(JobAttempt, { jobId }, { orderBy: { attempt: 'asc' } });
+  }
+
+  /**
+   * Claims up to `limit` rows in `statuses` not updated for `graceMs`, skipping rows
+   * another replica holds, and calls `handle` for each inside the claiming transaction.
+   */
+  async claimBatch<T extends TrackedJob>(
+    entity: EntityClass<T>,
+    statuses: readonly JobStatus[],
+    graceMs: number,
+    limit: number,
+    handle: (job: T, em: EntityManager) => Promise<void>,
+  ): Promise<number> {
+    return this.em().transactional(async (em) => {
+      const rows = await em.execute<Record<string, unknown>[]>(
+        `SELECT * FROM ${this.table(entity)}
+          WHERE status = ANY(?::text[]) AND updated_at < now() - (? * interval '1 millisecond')
+          ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [[...statuses], graceMs, limit],
+        'all',
+      );
+      for (const row of rows) await handle(em.map(entity, row as never) as T, em);
+      return rows.length;
+    });
+  }
+}
+
+function isJsonColumn(prop: string): boolean {
+  return prop === 'result' || prop === 'errorDetails';
+}

@@ -1,0 +1,152 @@
+import {
+  FilterQuery,
+  RequiredEntityData,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import type { Queue } from 'bullmq';
+import { isAdmin, Principal } from '../auth/principal';
+import { DomainError } from '../http/domain-error';
+import { JobPriority, JobStatus } from './job-status';
+import { JobTypeDefinition } from './job-type';
+import { resolveJobType, ResolvedJobType } from './job-type.registry';
+import { JobOperations } from './job-operations';
+import { TrackedJob } from './tracked-job.entity';
+
+export interface CreateJobOptions {
+  priority?: JobPriority;
+  maxAttempts?: number;
+}
+
+export interface CreatedJob<T> {
+  job: T;
+  /** False when the unique domain key matched an existing row, which is returned instead. */
+  created: boolean;
+}
+
+export interface JobPage<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface JobSearch {
+  status?: JobStatus[];
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * The producer side of one job type: the only place that creates and enqueues its rows.
+ * A feature's service extends it with its own domain operations.
+ */
+export abstract class TrackingService<T extends TrackedJob> {
+  readonly definition: ResolvedJobType<T>;
+
+  protected constructor(
+    protected readonly ops: JobOperations,
+    definition: JobTypeDefinition<T>,
+    protected readonly queue: Queue,
+  ) {
+    this.definition = resolveJobType(definition);
+    ops.registry.register({
+      definition: this.definition,
+      queue,
+      beforeDelete: (jobs) => this.beforeDelete(jobs as T[]),
+    });
+  }
+
+  /**
+   * Outbox create: the row is committed as PENDING, then handed to the queue and marked
+   * QUEUED. When Redis is down the call still succeeds and the row stays PENDING for the
+   * dispatcher. With a unique domain key, a clash returns the existing row.
+   */
+  async createAndEnqueue(
+    data: Omit<RequiredEntityData<T>, 'tenantId' | 'createdBy'>,
+    owner: Principal | null,
+    options: CreateJobOptions = {},
+  ): Promise<CreatedJob<T>> {
+    const em = this.ops.store.em();
+    const job = em.create(this.definition.entity, {
+      ...data,
+      tenantId: owner?.tenant ?? null,
+      createdBy: owner?.sub ?? null,
+      priority: options.priority ?? JobPriority.NORMAL,
+      maxAttempts: options.maxAttempts ?? this.definition.maxAttempts,
+      status: JobStatus.PENDING,
+    } as RequiredEntityData<T>);
+    job.queueJobId = job.id;
+    try {
+      await em.flush();
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException && this.definition.uniqueKey) {
+        return { job: await this.findByDomainKey(job), created: false };
+      }
+      throw err;
+    }
+    const type = this.ops.registry.get(this.definition.type)!;
+    if (await this.ops.enqueue(type, job)) {
+      const queued = await this.ops.store.transition(this.definition.entity, job.id, 'enqueue');
+      return { job: queued ?? (await this.reload(job.id)), created: true };
+    }
+    return { job, created: true };
+  }
+
+  /** One row of this type, scoped to the caller's tenant (another tenant's row is "not found"). */
+  async findForCaller(id: string, principal: Principal): Promise<T> {
+    const job = await this.ops.store.em().findOne(this.definition.entity, {
+      id,
+      ...this.scope(principal),
+    } as FilterQuery<T>);
+    if (!job) throw DomainError.notFound(this.definition.type, id);
+    return job;
+  }
+
+  /** Newest first, within the caller's tenant. */
+  async search(principal: Principal, query: JobSearch = {}): Promise<JobPage<T>> {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
+    const offset = Math.max(query.offset ?? 0, 0);
+    const where = {
+      ...this.scope(principal),
+      ...(query.status?.length ? { status: { $in: query.status } } : {}),
+    } as FilterQuery<T>;
+    const [items, total] = await this.ops.store
+      .em()
+      .findAndCount(this.definition.entity, where, {
+        orderBy: { id: 'desc' } as never,
+        limit,
+        offset,
+      });
+    return { items, total, limit, offset };
+  }
+
+  async cancel(id: string, principal: Principal, reason: string | null = null): Promise<T> {
+    const job = await this.findForCaller(id, principal);
+    return (await this.ops.cancel({ type: this.registered(), job }, principal, reason)) as T;
+  }
+
+  async retry(id: string, principal: Principal): Promise<T> {
+    const job = await this.findForCaller(id, principal);
+    return (await this.ops.retry({ type: this.registered(), job })) as T;
+  }
+
+  /** Hook for retention: remove what the rows own outside the database (files). */
+  protected async beforeDelete(_jobs: T[]): Promise<void> {}
+
+  protected scope(principal: Principal): Partial<TrackedJob> {
+    return isAdmin(principal) ? {} : { tenantId: principal.tenant };
+  }
+
+  private registered() {
+    return this.ops.registry.get(this.definition.type)!;
+  }
+
+  private async reload(id: string): Promise<T> {
+    return this.ops.store.em().findOneOrFail(this.definition.entity, { id } as FilterQuery<T>);
+  }
+
+  private async findByDomainKey(job: T): Promise<T> {
+    const key = Object.fromEntries(this.definition.uniqueKey!.map((k) => [k, job[k]]));
+    return this.ops.store.em().findOneOrFail(this.definition.entity, key as FilterQuery<T>);
+  }
+}

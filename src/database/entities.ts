@@ -1,0 +1,8 @@
+import { JobAttempt } from '../common/tracking/job-attempt.entity';
+import { TrackedJob } from '../common/tracking/tracked-job.entity';
+
+/**
+ * Every production entity, in one list shared by the app and the MikroORM CLI (so a
+ * generated migration sees exactly what the app runs). Job types add theirs here.
+ */
+export const ENTITIES = [TrackedJob, JobAttempt];

@@ -1,0 +1,97 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Controller, Get, OnApplicationShutdown, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { Redis } from 'ioredis';
+import { Public } from '../../common/auth/auth.decorators';
+import { LifecycleService } from '../../common/lifecycle/lifecycle.service';
+import { redisOptionsFromUrl } from '../../common/redis/redis-options';
+import { AppConfig } from '../../config/app-config';
+import { pendingMigrations } from '../../database/database-bootstrap';
+
+const CHECK_TIMEOUT_MS = 1_500;
+
+/** Kubernetes probes. Liveness never touches a dependency; readiness checks them all. */
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController implements OnApplicationShutdown {
+  private readonly redis: Redis;
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    private readonly orm: MikroORM,
+    private readonly lifecycle: LifecycleService,
+    config: AppConfig,
+  ) {
+    this.redis = new Redis({
+      ...redisOptionsFromUrl(config.env.REDIS_URL),
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+    });
+    this.redis.on('error', () => undefined); // reported by the probe, not the log
+  }
+
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('startup')
+  startup(@Res() res: Response) {
+    const up = this.lifecycle.isStarted;
+    res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'starting' });
+  }
+
+  @Get('ready')
+  async ready(@Res() res: Response) {
+    const result = await this.health
+      .check([
+        () =>
+          this.probe('shutdown', async () => {
+            if (this.lifecycle.isShuttingDown) throw new Error('shutting down');
+          }),
+        () => this.probe('database', () => this.orm.em.getConnection().execute('SELECT 1')),
+        () =>
+          this.probe('redis', async () => {
+            if (this.redis.status === 'wait' || this.redis.status === 'end')
+              await this.redis.connect().catch(() => undefined);
+            await this.redis.ping();
+          }),
+        () =>
+          this.probe('migrations', async () => {
+            const pending = await pendingMigrations(this.orm);
+            if (pending.length) throw new Error(`pending: ${pending.join(', ')}`);
+          }),
+      ])
+      .catch((err: { getResponse?: () => unknown }) => err.getResponse?.() ?? { status: 'error' });
+    const ok = (result as { status?: string }).status === 'ok';
+    res.status(ok ? 200 : 503).json(result);
+  }
+
+  private async probe(key: string, check: () => Promise<unknown>) {
+    const indicator = this.indicator.check(key);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        check(),
+        new Promise(
+          (_, reject) =>
+            (timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS)),
+        ),
+      ]);
+      return indicator.up();
+    } catch (err) {
+      return indicator.down({ message: (err as Error).message });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.redis.disconnect();
+  }
+}
