@@ -76,8 +76,8 @@ export class TrackingStore {
       params.push(isJsonColumn(prop) && value !== null ? JSON.stringify(value) : value);
       return `${this.column(entity, prop)} = ?`;
     });
-    params.push(id, [...whenStatus]);
-    let where = `id = ? AND status = ANY(?::text[])`;
+    params.push(id, ...whenStatus);
+    let where = `id = ? AND status IN (${placeholders(whenStatus)})`;
     if (fence !== undefined) {
       where += ' AND attempts = ?';
       params.push(fence);
@@ -107,9 +107,9 @@ export class TrackingStore {
             SET status = 'PROCESSING', attempts = attempts + 1, started_at = now(), updated_at = now(),
                 progress_message = NULL
           WHERE id = ? AND attempts < max_attempts
-            AND (status = ANY(?::text[]) OR (status = 'PROCESSING' AND attempts < ?))
+            AND (status IN (${placeholders(TRANSITIONS.start.from)}) OR (status = 'PROCESSING' AND attempts < ?))
           RETURNING *`,
-        [id, [...TRANSITIONS.start.from], deliveries],
+        [id, ...TRANSITIONS.start.from, deliveries],
         'all',
       );
       if (!rows.length) return null;
@@ -186,15 +186,20 @@ export class TrackingStore {
     return this.em().transactional(async (em) => {
       const rows = await em.execute<Record<string, unknown>[]>(
         `SELECT * FROM ${this.table(entity)}
-          WHERE status = ANY(?::text[]) AND updated_at < now() - (? * interval '1 millisecond')
+          WHERE status IN (${placeholders(statuses)}) AND updated_at < now() - (? * interval '1 millisecond')
           ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [[...statuses], graceMs, limit],
+        [...statuses, graceMs, limit],
         'all',
       );
       for (const row of rows) await handle(em.map(entity, row as never) as T, em);
       return rows.length;
     });
   }
+}
+
+/** `?, ?, ?` for a list (MikroORM binds arrays element by element). */
+export function placeholders(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
 }
 
 function isJsonColumn(prop: string): boolean {

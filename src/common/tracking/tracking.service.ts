@@ -110,13 +110,11 @@ export abstract class TrackingService<T extends TrackedJob> {
       ...this.scope(principal),
       ...(query.status?.length ? { status: { $in: query.status } } : {}),
     } as FilterQuery<T>;
-    const [items, total] = await this.ops.store
-      .em()
-      .findAndCount(this.definition.entity, where, {
-        orderBy: { id: 'desc' } as never,
-        limit,
-        offset,
-      });
+    const [items, total] = await this.ops.store.em().findAndCount(this.definition.entity, where, {
+      orderBy: { id: 'desc' } as never,
+      limit,
+      offset,
+    });
     return { items, total, limit, offset };
   }
 

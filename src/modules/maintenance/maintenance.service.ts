@@ -4,7 +4,7 @@ import { ROOT_LOGGER } from '../../common/logging/root-logger';
 import { AttemptOutcome } from '../../common/tracking/job-attempt.entity';
 import { JobOperations } from '../../common/tracking/job-operations';
 import { JobStatus, TERMINAL_STATUSES } from '../../common/tracking/job-status';
-import { NOW } from '../../common/tracking/tracking-store';
+import { NOW, placeholders } from '../../common/tracking/tracking-store';
 import { AppConfig } from '../../config/app-config';
 
 const BATCH = 200;
@@ -134,16 +134,18 @@ export class MaintenanceService {
           const gone = await tx.execute<Record<string, unknown>[]>(
             `DELETE FROM ${table} WHERE id IN (
                SELECT id FROM ${table}
-                WHERE status = ANY(?::text[]) AND coalesce(completed_at, updated_at) < ?
+                WHERE status IN (${placeholders(TERMINAL_STATUSES)}) AND coalesce(completed_at, updated_at) < ?
                 LIMIT ? FOR UPDATE SKIP LOCKED)
              RETURNING *`,
-            [[...TERMINAL_STATUSES], cutoff, BATCH],
+            [...TERMINAL_STATUSES, cutoff, BATCH],
             'all',
           );
           if (gone.length) {
-            await tx.execute('DELETE FROM job_attempts WHERE job_id = ANY(?::uuid[])', [
-              gone.map((r) => r.id),
-            ]);
+            const ids = gone.map((r) => r.id);
+            await tx.execute(
+              `DELETE FROM job_attempts WHERE job_id IN (${placeholders(ids)})`,
+              ids,
+            );
           }
           return gone.map((r) => tx.map(entity, r as never));
         });

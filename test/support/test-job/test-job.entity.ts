@@ -1,0 +1,34 @@
+import { Opt } from '@mikro-orm/core';
+import { Entity, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { TrackedJob } from '../../../src/common/tracking/tracked-job.entity';
+
+/** What a test job does when it runs. */
+export interface TestScript {
+  /** Fail the first N attempts with a retryable error. */
+  failTimes?: number;
+  /** Fail with a NonRetryableError. */
+  nonRetryable?: boolean;
+  /** Report progress in this many steps of `stepMs` each. */
+  steps?: number;
+  stepMs?: number;
+  /** Run until the signal aborts (cancel, time limit, shutdown). */
+  untilAborted?: boolean;
+  /** With untilAborted: ignore the signal (a job that never checks it). */
+  ignoreSignal?: boolean;
+}
+
+/** The job type the tracking base is proven with; not shipped. */
+@Entity({ tableName: 'test_jobs' })
+@Unique({ properties: ['domainKey'] })
+export class TestJob extends TrackedJob {
+  /** Optional unique domain key (idempotent create). */
+  @Property({ type: 'text', nullable: true })
+  domainKey: (string & Opt) | null = null;
+
+  @Property({ type: 'jsonb' })
+  script: TestScript & Opt = {};
+
+  /** Incremented by every execution of run(): proves how often the work really ran. */
+  @Property({ type: 'integer', default: 0 })
+  runs: number & Opt = 0;
+}

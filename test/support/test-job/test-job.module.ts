@@ -1,0 +1,35 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module } from '@nestjs/common';
+import { JobTypeDefinition } from '../../../src/common/tracking/job-type';
+import { TestJobController } from './test-job.controller';
+import { TestJob } from './test-job.entity';
+import { TEST_JOB_DEFINITION, TestJobProcessor } from './test-job.processor';
+import { TEST_QUEUE, TestJobService } from './test-job.service';
+
+export type TestJobOptions = Partial<Omit<JobTypeDefinition<TestJob>, 'entity' | 'queue' | 'type'>>;
+
+/** A job type built on the tracking base exactly as a feature module would be. */
+@Module({})
+export class TestJobModule {
+  static forRoot(options: TestJobOptions = {}): DynamicModule {
+    const definition: JobTypeDefinition<TestJob> = {
+      type: 'test',
+      queue: TEST_QUEUE,
+      entity: TestJob,
+      uniqueKey: ['domainKey'],
+      concurrency: 4,
+      ...options,
+    };
+    return {
+      module: TestJobModule,
+      imports: [BullModule.registerQueue({ name: TEST_QUEUE })],
+      providers: [
+        { provide: TEST_JOB_DEFINITION, useValue: definition },
+        TestJobService,
+        TestJobProcessor,
+      ],
+      controllers: [TestJobController],
+      exports: [TestJobService],
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JobContext } from '../../../src/common/tracking/job-context';
+import { NonRetryableError } from '../../../src/common/tracking/job-errors';
+import { JobTypeDefinition } from '../../../src/common/tracking/job-type';
+import { TrackedProcessor } from '../../../src/common/tracking/tracked-processor';
+import { ProcessorDeps } from '../../../src/common/tracking/tracking-deps';
+import { TestJob } from './test-job.entity';
+
+export const TEST_JOB_DEFINITION = Symbol('TEST_JOB_DEFINITION');
+
+@Injectable()
+export class TestJobProcessor extends TrackedProcessor<TestJob> {
+  constructor(
+    deps: ProcessorDeps,
+    @Inject(TEST_JOB_DEFINITION) definition: JobTypeDefinition<TestJob>,
+  ) {
+    super(deps, definition);
+  }
+
+  async run(job: TestJob, ctx: JobContext) {
+    const em = this.deps.ops.store.em();
+    const [{ runs }] = await em.execute<{ runs: number }[]>(
+      'UPDATE test_jobs SET runs = runs + 1 WHERE id = ? RETURNING runs',
+      [job.id],
+      'all',
+    );
+    const { script } = job;
+    const steps = script.steps ?? 0;
+    for (let i = 1; i <= steps; i++) {
+      await sleep(script.stepMs ?? 10, undefined, { signal: ctx.signal });
+      await ctx.progress((i / steps) * 100, `step ${i} of ${steps}`, { done: i, total: steps });
+    }
+    if (script.untilAborted) {
+      await new Promise<void>((resolve) => {
+        if (!script.ignoreSignal)
+          ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      ctx.signal.throwIfAborted();
+    }
+    if (script.nonRetryable)
+      throw new NonRetryableError('planned permanent failure', { reason: 'test' });
+    if (ctx.attempt <= (script.failTimes ?? 0))
+      throw new Error(`planned failure on attempt ${ctx.attempt}`);
+    return { runs, attempt: ctx.attempt };
+  }
+}

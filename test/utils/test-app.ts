@@ -1,0 +1,56 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { createApp } from '../../src/bootstrap';
+import { Principal } from '../../src/common/auth/principal';
+import { TokenService } from '../../src/common/auth/token.service';
+import { LifecycleService } from '../../src/common/lifecycle/lifecycle.service';
+import { TestJob } from '../support/test-job/test-job.entity';
+import { TestJobModule, TestJobOptions } from '../support/test-job/test-job.module';
+import { TestJobService } from '../support/test-job/test-job.service';
+import { Env } from './test-env';
+
+export interface TestApp {
+  app: INestApplication;
+  orm: MikroORM;
+  service: TestJobService;
+  http: ReturnType<typeof request>;
+  url: string;
+  token(principal: Partial<Principal> & { tenant?: string | null }): Promise<string>;
+  /** The test job row as stored now. */
+  row(id: string): Promise<TestJob>;
+  close(): Promise<void>;
+}
+
+/** Boots the real app in this process, with the test job type, listening on a free port. */
+export async function startTestApp(env: Env, jobOptions: TestJobOptions = {}): Promise<TestApp> {
+  const app = await createApp({
+    env,
+    imports: [TestJobModule.forRoot(jobOptions)],
+    entities: [TestJob],
+  });
+  await app.init();
+  const orm = app.get(MikroORM) as unknown as MikroORM;
+  await ensureTestTables(orm);
+  await app.listen(0, '127.0.0.1');
+  app.get(LifecycleService).markStarted();
+  const server = app.getHttpServer();
+  const { port } = server.address() as { port: number };
+  const tokens = app.get(TokenService);
+  return {
+    app,
+    orm,
+    service: app.get(TestJobService),
+    http: request(server),
+    url: `http://127.0.0.1:${port}`,
+    token: ({ sub = 'tester', tenant = 'acme', roles = [] }) => tokens.mint({ sub, tenant, roles }),
+    row: (id) => orm.em.fork().findOneOrFail(TestJob, { id }),
+    close: () => app.close(),
+  };
+}
+
+/** The test job table is not part of the shipped migrations: create it from its entity. */
+export async function ensureTestTables(orm: MikroORM): Promise<void> {
+  const sql = await orm.schema.getUpdateSchemaSQL({ safe: true, wrap: false });
+  if (sql.trim()) await orm.em.getConnection().execute(sql);
+}
