@@ -1,0 +1,82 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from './private-redis';
+import { Env } from './test-env';
+import { waitFor } from './wait-for';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** The app (with the test job type) running as its own OS process, as in production. */
+export class ChildApp {
+  readonly output: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(
+    readonly proc: ChildProcess,
+    readonly url: string,
+  ) {
+    this.exited = new Promise((resolve) =>
+      proc.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    const keep = (chunk: Buffer) => this.output.push(chunk.toString());
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+  }
+
+  static async start(env: Env, jobOptions: object = {}): Promise<ChildApp> {
+    const port = await freePort();
+    const proc = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', join(ROOT, 'test/support/test-app.main.ts')],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          NODE_OPTIONS: '',
+          ...env,
+          PORT: String(port),
+          LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+          TEST_JOB_OPTIONS: JSON.stringify(jobOptions),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const child = new ChildApp(proc, `http://127.0.0.1:${port}`);
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null)
+          throw new Error(`child exited: ${child.output.join('').slice(-2000)}`);
+        const res = await fetch(`${child.url}/health/startup`).catch(() => undefined);
+        return res?.status === 200;
+      },
+      { timeoutMs: 60_000, what: 'the child app to start' },
+    );
+    return child;
+  }
+
+  /** Structured log lines the child printed. */
+  logs(): Record<string, unknown>[] {
+    return this.output
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          return {};
+        }
+      });
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.proc.kill(signal);
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
+      this.proc.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
