@@ -31,6 +31,7 @@ export abstract class TrackedProcessor<T extends TrackedJob>
 {
   readonly definition: ResolvedJobType<T>;
   private readonly running = new Map<string, AbortController>();
+  private stopping = false;
   private readonly log: Logger;
 
   protected constructor(
@@ -75,17 +76,28 @@ export abstract class TrackedProcessor<T extends TrackedJob>
   async onModuleDestroy(): Promise<void> {
     const worker = (this as unknown as { _worker?: Worker })._worker;
     if (!worker) return;
-    const timer = setTimeout(() => {
+    this.stopping = true;
+    await worker.pause(true); // no new fetches; does not wait for running ones
+    const grace = setTimeout(() => {
       for (const controller of this.running.values()) controller.abort(new WorkerShutdownError());
     }, this.deps.config.env.SHUTDOWN_GRACE_MS);
-    await worker.close();
+    while (this.running.size) await new Promise((r) => setTimeout(r, 20));
+    clearTimeout(grace);
+    // BullMQ's close() waits forever while Redis is unreachable; the jobs are settled by now.
+    let timer: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([
+      worker.close().then(() => true),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), CLOSE_TIMEOUT_MS))),
+    ]);
     clearTimeout(timer);
+    if (!closed) this.log.warn('worker did not close in time (Redis unreachable?); leaving it');
   }
 
   async process(job: Job<TrackedJobData>, token?: string, signal?: AbortSignal): Promise<unknown> {
     const { entity, type } = this.definition;
     const store = this.deps.ops.store;
     const id = job.data.id;
+    if (this.stopping && token) return this.giveBack(job, token); // fetched just before the pause
     const started = await store.startAttempt(entity, type, id, job.attemptsStarted);
     if (!started) return this.notStarted(job);
     const { job: row, attempt } = started;
@@ -185,8 +197,7 @@ export abstract class TrackedProcessor<T extends TrackedJob>
       await store.finishAttempt(row.id, attempt, AttemptOutcome.HANDED_BACK, error);
       if (back) {
         log.info('handed back to the queue');
-        await job.moveToDelayed(Date.now(), token);
-        throw new DelayedError();
+        return this.giveBack(job, token);
       }
     }
     const err = error instanceof Error ? error : new Error(String(error));
@@ -212,6 +223,12 @@ export abstract class TrackedProcessor<T extends TrackedJob>
       retry ? 'attempt failed; will retry' : 'failed',
     );
     throw retry ? err : new UnrecoverableError(err.message);
+  }
+
+  /** Returns the job to the queue for another worker, without counting a failure. */
+  private async giveBack(job: Job, token: string): Promise<never> {
+    await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
+    throw new DelayedError();
   }
 
   /** The row left PROCESSING under us (cancelled, or taken over): record the attempt and stop. */
@@ -285,6 +302,12 @@ export abstract class TrackedProcessor<T extends TrackedJob>
     return null;
   }
 }
+
+/** A handed-back job waits this long, so the stopping worker's last fetches skip it. */
+const HAND_BACK_DELAY_MS = 1_000;
+
+/** How long a settled worker may take to close its Redis connections. */
+const CLOSE_TIMEOUT_MS = 5_000;
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {

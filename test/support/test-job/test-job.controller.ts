@@ -10,7 +10,7 @@ import {
   Min,
 } from 'class-validator';
 import type { Response } from 'express';
-import { CurrentPrincipal } from '../../../src/common/auth/auth.decorators';
+import { CurrentPrincipal, Roles } from '../../../src/common/auth/auth.decorators';
 import { Principal } from '../../../src/common/auth/principal';
 import { JobPriority } from '../../../src/common/tracking/job-status';
 import { jobView } from '../../../src/common/tracking/job-view';
@@ -42,6 +42,18 @@ export class TestJobController {
     );
     res.setHeader('Location', `/api/v1/jobs/${job.id}`);
     if (!created) res.status(200);
+    return jobView('test', job);
+  }
+
+  /** A system job (no tenant): reference-data work only admins may start. */
+  @Post('system')
+  @Roles('admin')
+  @HttpCode(202)
+  async createSystem(@Body() body: CreateTestJobDto) {
+    const { job } = await this.service.createAndEnqueue(
+      { script: body.script ?? {}, domainKey: body.domainKey ?? null },
+      null,
+    );
     return jobView('test', job);
   }
 
