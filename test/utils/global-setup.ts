@@ -9,7 +9,9 @@ export default async function globalSetup(): Promise<void> {
     await pg.connect();
     await pg.query('SELECT 1');
   } catch (err) {
-    throw new Error(`tests need PostgreSQL at ${PG_ADMIN_URL}: ${(err as Error).message}`);
+    throw new Error(`tests need PostgreSQL at ${PG_ADMIN_URL}: ${(err as Error).message}`, {
+      cause: err,
+    });
   } finally {
     await pg.end().catch(() => undefined);
   }
@@ -22,7 +24,7 @@ export default async function globalSetup(): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    throw new Error(`tests need Redis at ${REDIS_URL}: ${(err as Error).message}`);
+    throw new Error(`tests need Redis at ${REDIS_URL}: ${(err as Error).message}`, { cause: err });
   } finally {
     redis.disconnect();
   }
