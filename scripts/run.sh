@@ -43,7 +43,8 @@ ensure_deps
 case "$cmd" in
   setup) ;;
   start) build && exec node dist/src/main.js "$@" ;;
-  test) build && exec npx jest "$@" ;;
+  # NestJS 12, MikroORM 7 and uuid are ESM-only: Jest loads them with VM modules.
+  test) build && NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning ${NODE_OPTIONS:-}" exec npx jest "$@" ;;
   token) build && exec node dist/src/cli/mint-token.js "$@" ;;
   lint) npx tsc -p tsconfig.json --noEmit && npx eslint . && npx prettier --check . ;;
   *) echo "usage: scripts/run.sh start|test|token|lint|setup" >&2; exit 2 ;;

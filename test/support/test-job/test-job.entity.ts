@@ -4,6 +4,8 @@ import { TrackedJob } from '../../../src/common/tracking/tracked-job.entity';
 
 /** What a test job does when it runs. */
 export interface TestScript {
+  /** Do nothing at all (benchmarks of the tracking overhead). */
+  noop?: boolean;
   /** Fail the first N attempts with a retryable error. */
   failTimes?: number;
   /** Fail with a NonRetryableError. */

@@ -19,6 +19,7 @@ export class TestJobProcessor extends TrackedProcessor<TestJob> {
   }
 
   async run(job: TestJob, ctx: JobContext) {
+    if (job.script.noop) return undefined;
     const em = this.deps.ops.store.em();
     const [{ runs }] = await em.execute<{ runs: number }[]>(
       'UPDATE test_jobs SET runs = runs + 1 WHERE id = ? RETURNING runs',

@@ -1,0 +1,17 @@
+import { cleanupEnv, isolatedEnv } from '../test/utils/test-env';
+
+/** A private database and Redis prefix for one benchmark run, logs off. */
+export function benchEnv(overrides: Record<string, string> = {}) {
+  return isolatedEnv({ LOG_LEVEL: 'silent', MAINTENANCE_ENABLED: 'false', PROGRESS_WRITE_INTERVAL_MS: '1000', ...overrides });
+}
+
+export { cleanupEnv };
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export function machine(): string {
+  const os = require('node:os') as typeof import('node:os');
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
