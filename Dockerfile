@@ -4,7 +4,8 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# The lockfile may lack other platforms' optional binaries (see README); then install from it.
+RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund --no-save
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations

@@ -1,8 +1,14 @@
+import { cpus, totalmem } from 'node:os';
 import { cleanupEnv, isolatedEnv } from '../test/utils/test-env';
 
 /** A private database and Redis prefix for one benchmark run, logs off. */
 export function benchEnv(overrides: Record<string, string> = {}) {
-  return isolatedEnv({ LOG_LEVEL: 'silent', MAINTENANCE_ENABLED: 'false', PROGRESS_WRITE_INTERVAL_MS: '1000', ...overrides });
+  return isolatedEnv({
+    LOG_LEVEL: 'silent',
+    MAINTENANCE_ENABLED: 'false',
+    PROGRESS_WRITE_INTERVAL_MS: '1000',
+    ...overrides,
+  });
 }
 
 export { cleanupEnv };
@@ -12,6 +18,5 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function machine(): string {
-  const os = require('node:os') as typeof import('node:os');
-  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }

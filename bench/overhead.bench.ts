@@ -16,20 +16,36 @@ import { TestJobProcessor } from '../test/support/test-job/test-job.processor';
 import { startTestApp } from '../test/utils/test-app';
 import { benchEnv, cleanupEnv, machine } from './bench-env';
 
-const KEEP = { removeOnComplete: { age: 86_400, count: 1_000 }, removeOnFail: { age: 604_800, count: 5_000 } };
+const KEEP = {
+  removeOnComplete: { age: 86_400, count: 1_000 },
+  removeOnFail: { age: 604_800, count: 5_000 },
+};
 
-async function raw(env: Record<string, string>, jobs: number, concurrency: number): Promise<number> {
+async function raw(
+  env: Record<string, string>,
+  jobs: number,
+  concurrency: number,
+): Promise<number> {
   const connection = redisOptionsFromUrl(env.REDIS_URL);
   const name = `raw-${concurrency}`;
   const queue = new Queue(name, { connection, prefix: env.QUEUE_PREFIX });
   for (let i = 0; i < jobs; i += 1000) {
     await queue.addBulk(
-      Array.from({ length: Math.min(1000, jobs - i) }, (_, k) => ({ name, data: { id: String(i + k) }, opts: { ...KEEP, priority: 3, attempts: 3 } })),
+      Array.from({ length: Math.min(1000, jobs - i) }, (_, k) => ({
+        name,
+        data: { id: String(i + k) },
+        opts: { ...KEEP, priority: 3, attempts: 3 },
+      })),
     );
   }
   let done = 0;
   const finished = new Promise<void>((resolve) => {
-    const worker = new Worker(name, async () => undefined, { connection, prefix: env.QUEUE_PREFIX, concurrency, autorun: false });
+    const worker = new Worker(name, async () => undefined, {
+      connection,
+      prefix: env.QUEUE_PREFIX,
+      concurrency,
+      autorun: false,
+    });
     worker.on('completed', () => {
       if (++done === jobs) void worker.close().then(() => resolve());
     });
@@ -53,19 +69,26 @@ async function tracked(jobs: number, concurrency: number): Promise<number> {
     const owner = { sub: 'bench', tenant: 'bench', roles: [] };
     for (let i = 0; i < jobs; i += 50) {
       await Promise.all(
-        Array.from({ length: Math.min(50, jobs - i) }, () => app.service.createAndEnqueue({ script: { noop: true } }, owner)),
+        Array.from({ length: Math.min(50, jobs - i) }, () =>
+          app.service.createAndEnqueue({ script: { noop: true } }, owner),
+        ),
       );
     }
     const worker = app.app.get(TestJobProcessor).worker;
     let done = 0;
-    const finished = new Promise<void>((resolve) => worker.on('completed', () => ++done === jobs && resolve()));
+    const finished = new Promise<void>((resolve) =>
+      worker.on('completed', () => ++done === jobs && resolve()),
+    );
     const started = performance.now();
     await queue.resume();
     await finished;
     const seconds = (performance.now() - started) / 1000;
-    const [{ n }] = await app.orm.em.fork().getConnection().execute<{ n: number }[]>(
-      "SELECT count(*)::int AS n FROM test_jobs WHERE status = 'COMPLETED'",
-    );
+    const [{ n }] = await app.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ n: number }[]>(
+        "SELECT count(*)::int AS n FROM test_jobs WHERE status = 'COMPLETED'",
+      );
     if (n !== jobs) throw new Error(`only ${n} of ${jobs} rows COMPLETED`);
     return jobs / seconds;
   } finally {
@@ -77,7 +100,9 @@ async function tracked(jobs: number, concurrency: number): Promise<number> {
 async function main() {
   const jobs = Number(process.argv[2] ?? 5000);
   console.log(`machine: ${machine()}`);
-  console.log(`overhead: ${jobs} no-op jobs, queued first, timed from worker start to last completion`);
+  console.log(
+    `overhead: ${jobs} no-op jobs, queued first, timed from worker start to last completion`,
+  );
   for (const concurrency of [1, 50]) {
     const env = benchEnv();
     const rawRate = await raw(env, jobs, concurrency);

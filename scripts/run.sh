@@ -28,8 +28,10 @@ ensure_deps() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     # npm ci is the contract; the registry reachable here lacks other platforms' optional
     # binaries, so fall back to an install that follows the lockfile unchanged.
-    npm ci --no-audit --no-fund --loglevel=error ||
+    if ! npm ci --no-audit --no-fund --loglevel=error 2>.npm-ci.log; then
+      echo "jobtrack: npm ci refused the lockfile (see .npm-ci.log); installing from it with npm install" >&2
       npm install --no-audit --no-fund --no-save --loglevel=error
+    fi
     echo "$want" >"$stamp"
   fi
 }
