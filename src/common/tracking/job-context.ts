@@ -10,6 +10,11 @@ export interface JobProgress {
   counts?: ProgressCounts;
 }
 
+export interface ChildrenOutcome {
+  total: number;
+  byStatus: Record<string, number>;
+}
+
 /** What `run()` gets besides its row. */
 export interface JobContext {
   /** Aborted on cancel, hard time limit or shutdown; check it between batches. */
@@ -20,4 +25,11 @@ export interface JobContext {
   readonly attempt: number;
   /** Reports progress (0-100): to the queue at once, to the row throttled. */
   progress(progress: number, message?: string, counts?: ProgressCounts): Promise<void>;
+  /** This job as a parent, for children created with `{ parent }`. */
+  readonly parent: { id: string; type: string };
+  /**
+   * Waits until every child (of any type) has ended, then tells how they ended. The
+   * row stays PROCESSING meanwhile, so the parent completes only when its work is done.
+   */
+  waitForChildren(): Promise<ChildrenOutcome>;
 }

@@ -9,7 +9,7 @@ import { ROOT_LOGGER } from '../logging/root-logger';
 import { BACKOFF_TYPE } from './backoff';
 import { CancelBus } from './cancel-bus';
 import { JobAttempt } from './job-attempt.entity';
-import { BULLMQ_PRIORITY, JobPriority, JobStatus } from './job-status';
+import { ACTIVE_STATUSES, BULLMQ_PRIORITY, isTerminal, JobPriority, JobStatus } from './job-status';
 import { TrackedJobData } from './job-type';
 import { JobTypeRegistry, RegisteredJobType } from './job-type.registry';
 import { TrackedJob } from './tracked-job.entity';
@@ -18,6 +18,14 @@ import { NOW, TrackingStore } from './tracking-store';
 /** BullMQ keeps recent finished jobs only; the history lives in PostgreSQL. */
 const KEEP_COMPLETED = { age: 24 * 3600, count: 1_000 };
 const KEEP_FAILED = { age: 7 * 24 * 3600, count: 5_000 };
+
+/** How a job's children stand (any type), for a parent waiting on them. */
+export interface ChildrenSummary {
+  total: number;
+  byStatus: Partial<Record<JobStatus, number>>;
+  /** True when every child has ended (or there are none). */
+  settled: boolean;
+}
 
 export interface FoundJob {
   type: RegisteredJobType;
@@ -93,6 +101,28 @@ export class JobOperations {
     throw DomainError.notFound('job', id);
   }
 
+  /** Counts the children of a job across every tracking table. */
+  async children(parentId: string): Promise<ChildrenSummary> {
+    const byStatus: Partial<Record<JobStatus, number>> = {};
+    let total = 0;
+    for (const type of this.registry.all()) {
+      const rows = await this.store
+        .em()
+        .execute<{ status: JobStatus; n: number }[]>(
+          `SELECT status, count(*)::int AS n FROM ${this.store.table(type.definition.entity)} WHERE parent_id = ? GROUP BY status`,
+          [parentId],
+        );
+      for (const { status, n } of rows) {
+        byStatus[status] = (byStatus[status] ?? 0) + n;
+        total += n;
+      }
+    }
+    const settled = Object.entries(byStatus).every(
+      ([status, n]) => !n || isTerminal(status as JobStatus),
+    );
+    return { total, byStatus, settled };
+  }
+
   attempts(jobId: string): Promise<JobAttempt[]> {
     return this.store.attempts(jobId);
   }
@@ -118,7 +148,24 @@ export class JobOperations {
           'cancel message not sent; the worker sees it at its next progress write',
         ),
       );
+    await this.cancelChildren(job.id, principal);
     return cancelled;
+  }
+
+  /** A cancelled parent takes its unfinished children (any type) with it. */
+  private async cancelChildren(parentId: string, principal: Principal): Promise<void> {
+    for (const type of this.registry.all()) {
+      const children = await this.store.em().find(type.definition.entity, {
+        parentId,
+        status: { $in: [...ACTIVE_STATUSES] },
+      } as FilterQuery<TrackedJob>);
+      for (const child of children) {
+        // A child that ended meanwhile answers a conflict: nothing left to cancel.
+        await this.cancel({ type, job: child }, principal, 'parent job cancelled').catch(
+          () => undefined,
+        );
+      }
+    }
   }
 
   /** Puts a FAILED or CANCELLED job back in the queue with a fresh attempt budget. */

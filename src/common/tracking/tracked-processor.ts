@@ -1,6 +1,7 @@
 import { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { redisOptionsFromUrl } from '../redis/redis-options';
 import { BACKOFF_TYPE, backoffDelay, DEFAULT_BACKOFF } from './backoff';
@@ -144,6 +145,14 @@ export abstract class TrackedProcessor<T extends TrackedJob>
         };
         await job.updateProgress(p as unknown as object);
         await rowProgress.push(p);
+      },
+      parent: { id, type },
+      waitForChildren: async () => {
+        for (;;) {
+          const children = await this.deps.ops.children(id);
+          if (children.settled) return { total: children.total, byStatus: children.byStatus };
+          await sleep(CHILD_POLL_MS, undefined, { signal: controller.signal });
+        }
       },
     };
     log.info('attempt started');
@@ -302,6 +311,9 @@ export abstract class TrackedProcessor<T extends TrackedJob>
     return null;
   }
 }
+
+/** How often a parent waiting for its children looks at their rows. */
+const CHILD_POLL_MS = 250;
 
 /** A handed-back job waits this long, so the stopping worker's last fetches skip it. */
 const HAND_BACK_DELAY_MS = 1_000;

@@ -15,6 +15,8 @@ import { TrackedJob } from './tracked-job.entity';
 export interface CreateJobOptions {
   priority?: JobPriority;
   maxAttempts?: number;
+  /** The job that starts this one (a flow); the parent can wait for its children. */
+  parent?: { id: string; type: string };
 }
 
 export interface CreatedJob<T> {
@@ -73,6 +75,8 @@ export abstract class TrackingService<T extends TrackedJob> {
       createdBy: owner?.sub ?? null,
       priority: options.priority ?? JobPriority.NORMAL,
       maxAttempts: options.maxAttempts ?? this.definition.maxAttempts,
+      parentId: options.parent?.id ?? null,
+      parentType: options.parent?.type ?? null,
       status: JobStatus.PENDING,
     } as RequiredEntityData<T>);
     job.queueJobId = job.id;

@@ -15,6 +15,9 @@ export interface TestScript {
   stepMs?: number;
   /** Run until the signal aborts (cancel, time limit, shutdown). */
   untilAborted?: boolean;
+  /** Start this many child test jobs (running `childScript`) and wait for them. */
+  children?: number;
+  childScript?: TestScript;
   /** With untilAborted: ignore the signal (a job that never checks it). */
   ignoreSignal?: boolean;
 }

@@ -3,8 +3,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { JobTypeDefinition } from '../../../src/common/tracking/job-type';
 import { TestJobController } from './test-job.controller';
 import { TestJob } from './test-job.entity';
-import { TEST_JOB_DEFINITION, TestJobProcessor } from './test-job.processor';
-import { TEST_QUEUE, TestJobService } from './test-job.service';
+import { TEST_JOB_DEFINITION, TEST_QUEUE } from './test-job.constants';
+import { TestJobProcessor } from './test-job.processor';
+import { TestJobService } from './test-job.service';
 
 export type TestJobOptions = Partial<Omit<JobTypeDefinition<TestJob>, 'entity' | 'queue' | 'type'>>;
 

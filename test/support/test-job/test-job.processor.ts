@@ -5,15 +5,16 @@ import { NonRetryableError } from '../../../src/common/tracking/job-errors';
 import { JobTypeDefinition } from '../../../src/common/tracking/job-type';
 import { TrackedProcessor } from '../../../src/common/tracking/tracked-processor';
 import { ProcessorDeps } from '../../../src/common/tracking/tracking-deps';
+import { TEST_JOB_DEFINITION } from './test-job.constants';
 import { TestJob } from './test-job.entity';
-
-export const TEST_JOB_DEFINITION = Symbol('TEST_JOB_DEFINITION');
+import { TestJobService } from './test-job.service';
 
 @Injectable()
 export class TestJobProcessor extends TrackedProcessor<TestJob> {
   constructor(
     deps: ProcessorDeps,
     @Inject(TEST_JOB_DEFINITION) definition: JobTypeDefinition<TestJob>,
+    private readonly children: TestJobService,
   ) {
     super(deps, definition);
   }
@@ -31,6 +32,18 @@ export class TestJobProcessor extends TrackedProcessor<TestJob> {
     for (let i = 1; i <= steps; i++) {
       await sleep(script.stepMs ?? 10, undefined, { signal: ctx.signal });
       await ctx.progress((i / steps) * 100, `step ${i} of ${steps}`, { done: i, total: steps });
+    }
+    if (script.children) {
+      const owner = { sub: job.createdBy ?? 'system', tenant: job.tenantId, roles: [] };
+      for (let i = 0; i < script.children; i++) {
+        // The domain key makes a re-run of the parent find its children instead of duplicating them.
+        await this.children.createAndEnqueue(
+          { script: script.childScript ?? {}, domainKey: `${job.id}/${i}` },
+          owner,
+          { parent: ctx.parent },
+        );
+      }
+      return { children: await ctx.waitForChildren() };
     }
     if (script.untilAborted) {
       await new Promise<void>((resolve) => {

@@ -5,9 +5,7 @@ import { JobOperations } from '../../../src/common/tracking/job-operations';
 import { JobTypeDefinition } from '../../../src/common/tracking/job-type';
 import { TrackingService } from '../../../src/common/tracking/tracking.service';
 import { TestJob } from './test-job.entity';
-import { TEST_JOB_DEFINITION } from './test-job.processor';
-
-export const TEST_QUEUE = 'test-jobs';
+import { TEST_JOB_DEFINITION, TEST_QUEUE } from './test-job.constants';
 
 @Injectable()
 export class TestJobService extends TrackingService<TestJob> {
