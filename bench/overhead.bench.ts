@@ -39,6 +39,7 @@ async function raw(
     );
   }
   let done = 0;
+  let started = 0;
   const finished = new Promise<void>((resolve) => {
     const worker = new Worker(name, async () => undefined, {
       connection,
@@ -52,7 +53,6 @@ async function raw(
     started = performance.now();
     void worker.run();
   });
-  let started = 0;
   await finished;
   const seconds = (performance.now() - started) / 1000;
   await queue.obliterate({ force: true });

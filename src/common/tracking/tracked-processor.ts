@@ -164,10 +164,9 @@ export abstract class TrackedProcessor<T extends TrackedJob>
         id,
         'complete',
         { completedAt: NOW, progress: 100, result: result ?? null, errorMessage: null },
-        { fence },
+        { fence, closeAttempt: { attempt, outcome: AttemptOutcome.COMPLETED } },
       );
       if (!done) return await this.endSuperseded(id, attempt, fence, log, await this.whyGone(id));
-      await store.finishAttempt(id, attempt, AttemptOutcome.COMPLETED);
       log.info('completed');
       return result ?? null;
     } catch (error) {
@@ -201,9 +200,8 @@ export abstract class TrackedProcessor<T extends TrackedJob>
         row.id,
         'handBack',
         { attempts: new SqlRaw('attempts - 1') },
-        { fence },
+        { fence, closeAttempt: { attempt, outcome: AttemptOutcome.HANDED_BACK, error } },
       );
-      await store.finishAttempt(row.id, attempt, AttemptOutcome.HANDED_BACK, error);
       if (back) {
         log.info('handed back to the queue');
         return this.giveBack(job, token);
@@ -217,16 +215,21 @@ export abstract class TrackedProcessor<T extends TrackedJob>
       ...(hasDetails(err) ? { details: err.details } : {}),
     };
     const set = { errorMessage: err.message.slice(0, 4000), errorDetails: details };
-    const next = retry
-      ? await store.transition(entity, row.id, 'retryLater', set, { fence })
-      : await store.transition(entity, row.id, 'fail', { ...set, completedAt: NOW }, { fence });
-    if (!next) return this.endSuperseded(row.id, attempt, fence, log, await this.whyGone(row.id));
-    await store.finishAttempt(
-      row.id,
+    const closeAttempt = {
       attempt,
-      retry ? AttemptOutcome.RETRYING : AttemptOutcome.FAILED,
-      err,
-    );
+      outcome: retry ? AttemptOutcome.RETRYING : AttemptOutcome.FAILED,
+      error: err,
+    };
+    const next = retry
+      ? await store.transition(entity, row.id, 'retryLater', set, { fence, closeAttempt })
+      : await store.transition(
+          entity,
+          row.id,
+          'fail',
+          { ...set, completedAt: NOW },
+          { fence, closeAttempt },
+        );
+    if (!next) return this.endSuperseded(row.id, attempt, fence, log, await this.whyGone(row.id));
     log.warn(
       { err: { type: err.name, message: err.message } },
       retry ? 'attempt failed; will retry' : 'failed',

@@ -17,6 +17,8 @@ export interface WriteOptions {
   fence?: number;
   /** Write inside this transaction (e.g. a claimed batch). */
   em?: EntityManager;
+  /** Close this attempt in the same statement when the row changes. */
+  closeAttempt?: { attempt: number; outcome: AttemptOutcome; error?: unknown };
 }
 
 export type TrackedFields = Partial<Record<keyof TrackedJob, unknown>>;
@@ -68,7 +70,7 @@ export class TrackingStore {
     id: string,
     set: TrackedFields,
     whenStatus: readonly JobStatus[],
-    { fence, em = this.em() }: WriteOptions = {},
+    { fence, em = this.em(), closeAttempt }: WriteOptions = {},
   ): Promise<T | null> {
     const params: unknown[] = [];
     const assignments = Object.entries({ ...set, updatedAt: NOW }).map(([prop, value]) => {
@@ -82,11 +84,23 @@ export class TrackingStore {
       where += ' AND attempts = ?';
       params.push(fence);
     }
-    const rows = await em.execute<Record<string, unknown>[]>(
-      `UPDATE ${this.table(entity)} SET ${assignments.join(', ')} WHERE ${where} RETURNING *`,
-      params,
-      'all',
-    );
+    let sql = `UPDATE ${this.table(entity)} SET ${assignments.join(', ')} WHERE ${where} RETURNING *`;
+    if (closeAttempt) {
+      // The attempt closes in the same statement, and only if the row changed.
+      const err = toError(closeAttempt.error);
+      sql = `WITH changed AS (${sql}),
+        closed AS (UPDATE job_attempts SET outcome = ?, finished_at = now(), error_class = ?, error_message = ?
+                    WHERE job_id = ? AND attempt = ? AND EXISTS (SELECT 1 FROM changed))
+        SELECT * FROM changed`;
+      params.push(
+        closeAttempt.outcome,
+        err?.name ?? null,
+        err?.message.slice(0, 2000) ?? null,
+        id,
+        closeAttempt.attempt,
+      );
+    }
+    const rows = await em.execute<Record<string, unknown>[]>(sql, params, 'all');
     return rows.length ? (em.map(entity, rows[0] as never) as T) : null;
   }
 
@@ -101,35 +115,35 @@ export class TrackingStore {
     id: string,
     deliveries: number,
   ): Promise<{ job: T; attempt: number } | null> {
-    return this.em().transactional(async (em) => {
-      const rows = await em.execute<Record<string, unknown>[]>(
-        `UPDATE ${this.table(entity)}
+    // One statement (one round trip, one commit): start the row, close any attempt a dead
+    // worker left open, open this attempt. All parts see one snapshot and touch other rows.
+    const em = this.em();
+    const rows = await em.execute<Record<string, unknown>[]>(
+      `WITH started AS (
+         UPDATE ${this.table(entity)}
             SET status = 'PROCESSING', attempts = attempts + 1, started_at = now(), updated_at = now(),
                 progress_message = NULL
           WHERE id = ? AND attempts < max_attempts
             AND (status IN (${placeholders(TRANSITIONS.start.from)}) OR (status = 'PROCESSING' AND attempts < ?))
-          RETURNING *`,
-        [id, ...TRANSITIONS.start.from, deliveries],
-        'all',
-      );
-      if (!rows.length) return null;
-      await this.closeRunningAttempts(
-        em,
-        id,
-        AttemptOutcome.LOST,
-        'WorkerLost',
-        'worker died or lost its lock',
-      );
-      const [{ attempt }] = await em.execute<{ attempt: number }[]>(
-        `INSERT INTO job_attempts (id, job_id, job_type, attempt, worker_host, worker_pid, started_at, outcome)
-         SELECT gen_random_uuid(), ?, ?, coalesce(max(attempt), 0) + 1, ?, ?, now(), 'running'
-           FROM job_attempts WHERE job_id = ?
-         RETURNING attempt`,
-        [id, type, WORKER_HOST, process.pid, id],
-        'all',
-      );
-      return { job: em.map(entity, rows[0] as never) as T, attempt };
-    });
+          RETURNING *),
+       lost AS (
+         UPDATE job_attempts
+            SET outcome = 'lost', finished_at = now(), error_class = 'WorkerLost',
+                error_message = 'worker died or lost its lock'
+          WHERE job_id = ? AND outcome = 'running' AND EXISTS (SELECT 1 FROM started)),
+       opened AS (
+         INSERT INTO job_attempts (id, job_id, job_type, attempt, worker_host, worker_pid, started_at, outcome)
+         SELECT gen_random_uuid(), started.id, ?,
+                (SELECT coalesce(max(attempt), 0) + 1 FROM job_attempts WHERE job_id = ?), ?, ?, now(), 'running'
+           FROM started
+         RETURNING attempt)
+       SELECT started.*, opened.attempt AS attempt_number FROM started, opened`,
+      [id, ...TRANSITIONS.start.from, deliveries, id, type, id, WORKER_HOST, process.pid],
+      'all',
+    );
+    if (!rows.length) return null;
+    const { attempt_number: attempt, ...row } = rows[0];
+    return { job: em.map(entity, row as never) as T, attempt: attempt as number };
   }
 
   /** Closes the open attempt of a job with its outcome. */
@@ -139,8 +153,7 @@ export class TrackingStore {
     outcome: AttemptOutcome,
     error?: unknown,
   ): Promise<void> {
-    const err =
-      error instanceof Error ? error : error === undefined ? undefined : new Error(String(error));
+    const err = toError(error);
     await this.em().nativeUpdate(
       JobAttempt,
       { jobId, attempt },
@@ -200,6 +213,11 @@ export class TrackingStore {
 /** `?, ?, ?` for a list (MikroORM binds arrays element by element). */
 export function placeholders(values: readonly unknown[]): string {
   return values.map(() => '?').join(', ');
+}
+
+function toError(error: unknown): Error | undefined {
+  if (error === undefined) return undefined;
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function isJsonColumn(prop: string): boolean {

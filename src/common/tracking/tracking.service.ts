@@ -81,7 +81,7 @@ export abstract class TrackingService<T extends TrackedJob> {
     } as RequiredEntityData<T>);
     job.queueJobId = job.id;
     try {
-      await em.flush();
+      await em.insert(job); // one statement, no explicit transaction: the row is committed PENDING
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException && this.definition.uniqueKey) {
         return { job: await this.findByDomainKey(job), created: false };
