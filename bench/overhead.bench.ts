@@ -5,7 +5,7 @@
  * queued first, then the clock runs from the worker's start to the last completion.
  * Target: tracked >= 50 % of raw.
  *
- *   npm run bench:overhead [-- jobs]
+ *   npm run bench:overhead [-- jobs [concurrency,...]]
  */
 import 'reflect-metadata';
 import { Queue, Worker } from 'bullmq';
@@ -103,13 +103,14 @@ async function main() {
   console.log(
     `overhead: ${jobs} no-op jobs, queued first, timed from worker start to last completion`,
   );
-  for (const concurrency of [1, 50]) {
+  const levels = process.argv[3] ? process.argv[3].split(',').map(Number) : [1, 50];
+  for (const concurrency of levels) {
     const env = benchEnv();
     const rawRate = await raw(env, jobs, concurrency);
     await cleanupEnv(env);
     const trackedRate = await tracked(jobs, concurrency);
     console.log(
-      `  concurrency ${String(concurrency).padStart(2)}: raw BullMQ ${Math.round(rawRate)} jobs/s, TrackedProcessor ${Math.round(trackedRate)} jobs/s, ratio ${(trackedRate / rawRate).toFixed(2)}`,
+      `  concurrency ${String(concurrency).padStart(2)}: raw BullMQ ${Math.round(rawRate)} jobs/s, TrackedProcessor ${Math.round(trackedRate)} jobs/s, ratio ${(trackedRate / rawRate).toFixed(2)}, i.e. ${(1000 / rawRate).toFixed(3)} vs ${(1000 / trackedRate).toFixed(3)} ms of throughput per job`,
     );
   }
 }
