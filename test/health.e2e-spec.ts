@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from './utils/private-redis';
+import { ChildApp } from './utils/child-app';
+import { freePort, PrivateRedis } from './utils/private-redis';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
+import { waitFor } from './utils/wait-for';
 
 describe('health probes', () => {
   const env = isolatedEnv();
@@ -42,6 +44,44 @@ describe('health probes', () => {
     } finally {
       await down.close();
     }
+  });
+
+  it('reports loudly, at start-up, a Redis that may evict queued jobs', async () => {
+    const lru = await PrivateRedis.start([
+      '--maxmemory',
+      '64mb',
+      '--maxmemory-policy',
+      'allkeys-lru',
+    ]);
+    const child = await ChildApp.start({ ...env, REDIS_URL: lru.url, APP_ROLE: 'api' });
+    try {
+      const warning = await waitFor(
+        () =>
+          child
+            .logs()
+            .find((l) => typeof l.msg === 'string' && l.msg.startsWith('REDIS MISCONFIGURED')),
+        { what: 'the eviction-policy error' },
+      );
+      expect(warning).toMatchObject({ level: 'error', maxmemoryPolicy: 'allkeys-lru' });
+    } finally {
+      await child.stop();
+      await lru.stop();
+    }
+  });
+
+  it('serves an OpenAPI document with the bearer scheme and the routes', async () => {
+    const doc = (await t.http.get('/api/docs-json').expect(200)).body;
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/jobs/{id}',
+        '/api/v1/jobs/{id}/cancel',
+        '/api/v1/jobs/{id}/retry',
+        '/health/ready',
+      ]),
+    );
+    await t.http.get('/api/docs').expect(200);
   });
 
   it('refuses to start on bad configuration and names every bad variable', () => {

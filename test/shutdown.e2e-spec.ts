@@ -56,6 +56,17 @@ describe('SIGTERM drains the process', () => {
     const row = await api.row(id);
     expect(row.status).toBe(JobStatus.COMPLETED);
     expect(row.attempts).toBe(1);
+    // Every line about the job, in the process that ran it, names the job, its type and tenant.
+    const jobLines = child.logs().filter((l) => l.jobId === id);
+    expect(jobLines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['attempt started', 'completed']),
+    );
+    expect(
+      jobLines.every((l) => l.jobType === 'test' && l.tenantId === 'acme' && l.attempt === 1),
+    ).toBe(true);
+    expect(child.logs().map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['shutting down: readiness now answers 503', 'shutdown complete']),
+    );
   });
 
   it('hands a job that outlives the grace period back to the queue without spending an attempt', async () => {

@@ -35,7 +35,7 @@ export class ChildApp {
           NODE_OPTIONS: '',
           ...env,
           PORT: String(port),
-          LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+          LOG_LEVEL: 'info', // captured, never printed: tests read it through logs()
           TEST_JOB_OPTIONS: JSON.stringify(jobOptions),
         },
         stdio: ['ignore', 'pipe', 'pipe'],

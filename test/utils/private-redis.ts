@@ -7,10 +7,14 @@ import { waitFor } from './wait-for';
 export class PrivateRedis {
   private proc?: ChildProcess;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly args: string[],
+  ) {}
 
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+  /** `args`: extra redis-server options, e.g. ['--maxmemory-policy', 'allkeys-lru']. */
+  static async start(args: string[] = []): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort(), args);
     await redis.start();
     return redis;
   }
@@ -22,7 +26,17 @@ export class PrivateRedis {
   async start(): Promise<void> {
     this.proc = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...this.args,
+      ],
       {
         stdio: 'ignore',
       },

@@ -89,6 +89,19 @@ export class JobOperations {
     }
   }
 
+  /** Logs a queue's connection errors (BullMQ prints them to the console otherwise). */
+  watchQueue(
+    type: string,
+    queue: { on(event: 'error', listener: (err: Error) => void): unknown },
+  ): void {
+    let last = 0;
+    queue.on('error', (err) => {
+      if (Date.now() - last < 10_000) return; // one line per 10 s while Redis is down
+      last = Date.now();
+      this.logger.warn({ err: { message: err.message }, jobType: type }, 'queue connection error');
+    });
+  }
+
   /** Finds a job of any type by id; another tenant's job is "not found". */
   async find(id: string, principal: Principal): Promise<FoundJob> {
     if (!isUuid(id)) throw DomainError.notFound('job', id);

@@ -51,6 +51,7 @@ export abstract class TrackingService<T extends TrackedJob> {
     protected readonly queue: Queue,
   ) {
     this.definition = resolveJobType(definition);
+    ops.watchQueue(definition.type, queue);
     ops.registry.register({
       definition: this.definition,
       queue,
