@@ -24,13 +24,7 @@ describe('parent and child jobs', () => {
       { script: { children: 3, childScript: { steps: 3, stepMs: 30 } } },
       null,
     );
-    const done = await waitFor(
-      async () => {
-        const row = await t.row(parent.id);
-        return row.status === JobStatus.COMPLETED ? row : undefined;
-      },
-      { what: 'the parent to complete' },
-    );
+    const done = await t.waitForStatus(parent.id, JobStatus.COMPLETED);
     const children = await childrenOf(parent.id);
     expect(children).toHaveLength(3);
     expect(
@@ -48,13 +42,7 @@ describe('parent and child jobs', () => {
       { script: { children: 2, childScript: { nonRetryable: true } } },
       { sub: 'alice', tenant: 'acme', roles: [] },
     );
-    const done = await waitFor(
-      async () => {
-        const row = await t.row(parent.id);
-        return row.status === JobStatus.COMPLETED ? row : undefined;
-      },
-      { what: 'the parent to complete' },
-    );
+    const done = await t.waitForStatus(parent.id, JobStatus.COMPLETED);
     expect(done.result).toEqual({ children: { total: 2, byStatus: { FAILED: 2 } } });
     expect((await childrenOf(parent.id)).every((c) => c.tenantId === 'acme')).toBe(true);
   });

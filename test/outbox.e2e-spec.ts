@@ -3,7 +3,6 @@ import { MaintenanceService } from '../src/modules/maintenance/maintenance.servi
 import { PrivateRedis } from './utils/private-redis';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
-import { waitFor } from './utils/wait-for';
 
 describe('outbox: creating jobs while Redis is down', () => {
   let redis: PrivateRedis;
@@ -43,13 +42,7 @@ describe('outbox: creating jobs while Redis is down', () => {
     expect((await t.row(res.body.id)).status).toBe(JobStatus.PENDING);
 
     await redis.start();
-    const done = await waitFor(
-      async () => {
-        const row = await t.row(res.body.id);
-        return row.status === JobStatus.COMPLETED ? row : undefined;
-      },
-      { timeoutMs: 30_000, what: 'the pending job to be dispatched and completed' },
-    );
+    const done = await t.waitForStatus(res.body.id, JobStatus.COMPLETED, 30_000);
     expect(done.runs).toBe(1);
     expect(done.attempts).toBe(1);
   });

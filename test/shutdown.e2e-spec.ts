@@ -28,11 +28,7 @@ describe('SIGTERM drains the process', () => {
         .send({ script })
         .expect(202)
     ).body.id as string;
-  const until = (id: string, status: JobStatus) =>
-    waitFor(async () => ((await api.row(id)).status === status ? api.row(id) : undefined), {
-      timeoutMs: 30_000,
-      what: `${id} ${status}`,
-    });
+  const until = (id: string, status: JobStatus) => api.waitForStatus(id, status);
 
   it('turns readiness 503 first, lets the running job finish, then exits 0', async () => {
     const child = await ChildApp.start({

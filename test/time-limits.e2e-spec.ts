@@ -1,7 +1,6 @@
 import { JobStatus } from '../src/common/tracking/job-status';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
-import { waitFor } from './utils/wait-for';
 
 describe('per-type time limits', () => {
   const env = isolatedEnv();
@@ -18,13 +17,7 @@ describe('per-type time limits', () => {
   const runUntilFailed = async (script: object) => {
     const owner = { sub: 'tester', tenant: 'acme', roles: [] };
     const { job } = await t.service.createAndEnqueue({ script }, owner);
-    return waitFor(
-      async () => {
-        const row = await t.row(job.id);
-        return row.status === JobStatus.FAILED ? row : undefined;
-      },
-      { what: 'the job to fail on its time limit' },
-    );
+    return t.waitForStatus(job.id, JobStatus.FAILED);
   };
 
   it('aborts the signal at the hard limit and fails the attempt (then the budget)', async () => {

@@ -21,14 +21,7 @@ describe('tracking lifecycle (real PostgreSQL, Redis, BullMQ)', () => {
     t.http.post('/api/v1/test-jobs').set('Authorization', `Bearer ${bearer}`).send(body);
   const getJob = (id: string, bearer = token) =>
     t.http.get(`/api/v1/jobs/${id}`).set('Authorization', `Bearer ${bearer}`);
-  const until = (id: string, status: JobStatus) =>
-    waitFor(
-      async () => {
-        const row = await t.row(id);
-        return row.status === status ? row : undefined;
-      },
-      { what: `job ${id} to be ${status}` },
-    );
+  const until = (id: string, status: JobStatus) => t.waitForStatus(id, status);
 
   it('answers 202 with the queued job and a Location, then completes it with progress and one attempt', async () => {
     const res = await create({ script: { steps: 3, stepMs: 20 } }).expect(202);

@@ -40,13 +40,7 @@ describe('a worker process killed mid-job', () => {
 
     // A fresh worker takes the stalled job over once the dead one's lock expires.
     children.push(await ChildApp.start({ ...env, APP_ROLE: 'worker' }));
-    const done = await waitFor(
-      async () => {
-        const row = await api.row(id);
-        return row.status === JobStatus.COMPLETED ? row : undefined;
-      },
-      { timeoutMs: 30_000, what: 'the rescued job to complete' },
-    );
+    const done = await api.waitForStatus(id, JobStatus.COMPLETED, 30_000);
     expect(done.attempts).toBe(2);
     expect(done.runs).toBe(2);
 
@@ -82,13 +76,7 @@ describe('a worker process killed mid-job', () => {
     expect(await registered.queue.getJobState(id)).not.toBe('unknown');
 
     children.push(await ChildApp.start({ ...env, APP_ROLE: 'worker' }));
-    const done = await waitFor(
-      async () => {
-        const row = await api.row(id);
-        return row.status === JobStatus.COMPLETED ? row : undefined;
-      },
-      { timeoutMs: 30_000, what: 'the re-enqueued job to complete' },
-    );
+    const done = await api.waitForStatus(id, JobStatus.COMPLETED, 30_000);
     expect(done.runs).toBe(1);
   });
 });

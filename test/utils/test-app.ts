@@ -8,7 +8,9 @@ import { LifecycleService } from '../../src/common/lifecycle/lifecycle.service';
 import { TestJob } from '../support/test-job/test-job.entity';
 import { TestJobModule, TestJobOptions } from '../support/test-job/test-job.module';
 import { TestJobService } from '../support/test-job/test-job.service';
+import { JobStatus } from '../../src/common/tracking/job-status';
 import { Env } from './test-env';
+import { waitFor } from './wait-for';
 
 export interface TestApp {
   app: INestApplication;
@@ -19,6 +21,8 @@ export interface TestApp {
   token(principal: Partial<Principal> & { tenant?: string | null }): Promise<string>;
   /** The test job row as stored now. */
   row(id: string): Promise<TestJob>;
+  /** Polls the row until it has `status` (or fails with the last status seen). */
+  waitForStatus(id: string, status: JobStatus, timeoutMs?: number): Promise<TestJob>;
   close(): Promise<void>;
 }
 
@@ -37,6 +41,7 @@ export async function startTestApp(env: Env, jobOptions: TestJobOptions = {}): P
   const server = app.getHttpServer();
   const { port } = server.address() as { port: number };
   const tokens = app.get(TokenService);
+  const row = (id: string) => orm.em.fork().findOneOrFail(TestJob, { id });
   return {
     app,
     orm,
@@ -44,7 +49,15 @@ export async function startTestApp(env: Env, jobOptions: TestJobOptions = {}): P
     http: request(server),
     url: `http://127.0.0.1:${port}`,
     token: ({ sub = 'tester', tenant = 'acme', roles = [] }) => tokens.mint({ sub, tenant, roles }),
-    row: (id) => orm.em.fork().findOneOrFail(TestJob, { id }),
+    row,
+    waitForStatus: (id, status, timeoutMs = 30_000) =>
+      waitFor(
+        async () => {
+          const job = await row(id);
+          return job.status === status ? job : undefined;
+        },
+        { timeoutMs, what: `job ${id} to be ${status}` },
+      ),
     close: () => app.close(),
   };
 }
