@@ -131,6 +131,11 @@ describe('tracking lifecycle (real PostgreSQL, Redis, BullMQ)', () => {
       .set('Authorization', `Bearer ${token}`)
       .expect(409);
     expect(again.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(again.body).toMatchObject({
+      status: 409,
+      code: 'CONFLICT',
+      detail: 'a cancelled test job cannot be cancelled',
+    });
   });
 
   it('retries a failed job with a fresh budget, keeping the earlier attempts', async () => {

@@ -9,7 +9,14 @@ import { ROOT_LOGGER } from '../logging/root-logger';
 import { BACKOFF_TYPE } from './backoff';
 import { CancelBus } from './cancel-bus';
 import { JobAttempt } from './job-attempt.entity';
-import { ACTIVE_STATUSES, BULLMQ_PRIORITY, isTerminal, JobPriority, JobStatus } from './job-status';
+import {
+  ACTIVE_STATUSES,
+  BULLMQ_PRIORITY,
+  isTerminal,
+  JobPriority,
+  JobStatus,
+  TRANSITIONS,
+} from './job-status';
 import { TrackedJobData } from './job-type';
 import { JobTypeRegistry, RegisteredJobType } from './job-type.registry';
 import { TrackedJob } from './tracked-job.entity';
@@ -151,7 +158,7 @@ export class JobOperations {
       cancelledBy: principal.sub,
       cancelReason: reason,
     });
-    if (!cancelled) throw this.conflict(found, 'cancel');
+    if (!cancelled) throw await this.conflict(found, 'cancelled');
     await type.queue.remove(job.id).catch(() => 0); // an active job is locked: the worker stops it
     await this.cancelBus
       .publish({ jobId: job.id, cancelledBy: principal.sub, reason })
@@ -184,10 +191,12 @@ export class JobOperations {
   /** Puts a FAILED or CANCELLED job back in the queue with a fresh attempt budget. */
   async retry(found: FoundJob): Promise<TrackedJob> {
     const { type, job } = found;
+    const retryable: readonly JobStatus[] = TRANSITIONS.retry.from;
+    if (!retryable.includes(job.status)) throw await this.conflict(found, 'retried');
     const state = await type.queue.getJobState(job.id).catch(() => 'unknown');
     if (state === 'active') {
       throw new DomainError('CONFLICT', `job ${job.id} is still stopping; retry it in a moment`, {
-        status: job.status,
+        jobStatus: job.status,
       });
     }
     if (state !== 'unknown') await type.queue.remove(job.id);
@@ -204,18 +213,22 @@ export class JobOperations {
       cancelReason: null,
       queueJobId: job.id,
     });
-    if (!queued) throw this.conflict(found, 'retry');
+    if (!queued) throw await this.conflict(found, 'retried');
     await this.enqueue(type, queued);
     return queued;
   }
 
-  private conflict({ type, job }: FoundJob, action: string): DomainError {
+  /** 409 naming the job's status now (it may have moved since it was loaded). */
+  private async conflict({ type, job }: FoundJob, action: string): Promise<DomainError> {
+    const current = await this.store
+      .em()
+      .findOne(type.definition.entity, { id: job.id } as FilterQuery<TrackedJob>);
+    const status = current?.status ?? job.status;
+    const state = status === JobStatus.PROCESSING ? 'running' : status.toLowerCase();
     return new DomainError(
       'CONFLICT',
-      `a ${job.status === JobStatus.PROCESSING ? 'running' : job.status.toLowerCase()} ${type.definition.type} job cannot ${action}`,
-      {
-        status: job.status,
-      },
+      `a ${state} ${type.definition.type} job cannot be ${action}`,
+      { jobStatus: status },
     );
   }
 }

@@ -16,8 +16,8 @@ export type ResolvedJobType<T extends TrackedJob = TrackedJob> = Required<
 export interface RegisteredJobType<T extends TrackedJob = TrackedJob> {
   definition: ResolvedJobType<T>;
   queue: Queue;
-  /** Called by retention before rows are deleted (e.g. to remove stored files). */
-  beforeDelete?: (jobs: T[]) => Promise<void>;
+  /** Called by retention once rows are deleted (committed), to remove their stored files. */
+  afterDelete?: (jobs: T[]) => Promise<void>;
 }
 
 export function resolveJobType<T extends TrackedJob>(

@@ -55,7 +55,7 @@ export abstract class TrackingService<T extends TrackedJob> {
     ops.registry.register({
       definition: this.definition,
       queue,
-      beforeDelete: (jobs) => this.beforeDelete(jobs as T[]),
+      afterDelete: (jobs) => this.afterDelete(jobs as T[]),
     });
   }
 
@@ -133,8 +133,8 @@ export abstract class TrackingService<T extends TrackedJob> {
     return (await this.ops.retry({ type: this.registered(), job })) as T;
   }
 
-  /** Hook for retention: remove what the rows own outside the database (files). */
-  protected async beforeDelete(_jobs: T[]): Promise<void> {}
+  /** Retention deleted these rows (committed): remove what they own outside the database (files). */
+  protected async afterDelete(_jobs: T[]): Promise<void> {}
 
   protected scope(principal: Principal): Partial<TrackedJob> {
     return isAdmin(principal) ? {} : { tenantId: principal.tenant };

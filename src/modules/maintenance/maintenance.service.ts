@@ -149,7 +149,7 @@ export class MaintenanceService {
           }
           return gone.map((r) => tx.map(entity, r as never));
         });
-        if (rows.length) await type.beforeDelete?.(rows);
+        if (rows.length) await type.afterDelete?.(rows);
         deleted += rows.length;
         if (rows.length < BATCH) break;
       }

@@ -20,7 +20,7 @@ export class TestJobService extends TrackingService<TestJob> {
   /** Files "owned" by deleted rows, recorded so retention's hook is observable. */
   readonly deletedByRetention: string[] = [];
 
-  protected override async beforeDelete(jobs: TestJob[]): Promise<void> {
+  protected override async afterDelete(jobs: TestJob[]): Promise<void> {
     this.deletedByRetention.push(...jobs.map((j) => j.id));
   }
 }
