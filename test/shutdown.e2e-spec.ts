@@ -75,11 +75,12 @@ describe('SIGTERM drains the process', () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
     const handedBack = await api.row(id);
     expect(handedBack.status).toBe(JobStatus.QUEUED);
-    expect(handedBack.attempts).toBe(0);
+    // The attempt is kept in the count and the history, but not against the budget.
+    expect(handedBack).toMatchObject({ attempts: 1, maxAttempts: 4 });
 
     children.push(await ChildApp.start({ ...env, APP_ROLE: 'worker' }));
     const done = await until(id, JobStatus.COMPLETED);
-    expect(done.attempts).toBe(1);
+    expect(done.attempts).toBe(2);
     const history = (
       await api.http.get(`/api/v1/jobs/${id}`).set('Authorization', `Bearer ${token}`).expect(200)
     ).body.attemptHistory;

@@ -145,11 +145,17 @@ describe('tracking lifecycle (real PostgreSQL, Redis, BullMQ)', () => {
       .post(`/api/v1/jobs/${res.body.id}/retry`)
       .set('Authorization', `Bearer ${token}`)
       .expect(200);
-    expect(retried.body).toMatchObject({ status: 'QUEUED', attempts: 0, errorMessage: null });
+    // attempts keeps counting (it numbers the attempts); the budget grows by the type's 3.
+    expect(retried.body).toMatchObject({
+      status: 'QUEUED',
+      attempts: 1,
+      maxAttempts: 4,
+      errorMessage: null,
+    });
     const failedAgain = await until(res.body.id, JobStatus.FAILED);
-    expect(failedAgain).toMatchObject({ attempts: 1, runs: 2 });
+    expect(failedAgain).toMatchObject({ attempts: 4, runs: 4 });
     const history = (await getJob(res.body.id).expect(200)).body.attemptHistory;
-    expect(history.map((a: { attempt: number }) => a.attempt)).toEqual([1, 2]);
+    expect(history.map((a: { attempt: number }) => a.attempt)).toEqual([1, 2, 3, 4]);
     // retrying a job that is not failed or cancelled is a conflict
     const ok = await create({}).expect(202);
     await until(ok.body.id, JobStatus.COMPLETED);
@@ -157,6 +163,17 @@ describe('tracking lifecycle (real PostgreSQL, Redis, BullMQ)', () => {
       .post(`/api/v1/jobs/${ok.body.id}/retry`)
       .set('Authorization', `Bearer ${token}`)
       .expect(409);
+  });
+
+  it('lets exactly one of two simultaneous retries through, and the job runs', async () => {
+    const res = await create({ script: { nonRetryable: true } }).expect(202);
+    await until(res.body.id, JobStatus.FAILED);
+    const retry = () =>
+      t.http.post(`/api/v1/jobs/${res.body.id}/retry`).set('Authorization', `Bearer ${token}`);
+    const statuses = (await Promise.all([retry(), retry()])).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409]);
+    const again = await until(res.body.id, JobStatus.FAILED);
+    expect(again).toMatchObject({ attempts: 2, runs: 2 });
   });
 
   it('never lets a late "completed" overwrite "cancelled"', async () => {

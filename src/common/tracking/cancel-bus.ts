@@ -11,16 +11,19 @@ export interface CancelMessage {
   reason: string | null;
 }
 
+type Listener = (message: CancelMessage) => void;
+
 /**
  * Cancels running jobs from any process: the API publishes on a Redis channel, every
  * worker process listens and aborts the signal of the job if it runs it. (BullMQ's own
- * `worker.cancelJob` only reaches jobs of the calling process.)
+ * `worker.cancelJob` only reaches jobs of the calling process.) A lost message is caught
+ * by the worker's next progress write, which finds the row no longer PROCESSING.
  */
 @Injectable()
 export class CancelBus implements OnApplicationShutdown {
   private publisher?: Redis;
   private subscriber?: Redis;
-  private readonly listeners = new Map<string, (message: CancelMessage) => void>();
+  private readonly listeners = new Map<string, Set<Listener>>();
   private readonly channel: string;
   private readonly logger: Logger;
 
@@ -41,22 +44,39 @@ export class CancelBus implements OnApplicationShutdown {
     await this.publisher.publish(this.channel, JSON.stringify(message));
   }
 
-  /** Calls `onCancel` when a cancel for `jobId` arrives; returns the unsubscribe function. */
-  async listen(jobId: string, onCancel: (message: CancelMessage) => void): Promise<() => void> {
-    if (!this.subscriber) {
-      this.subscriber = new Redis(redisOptionsFromUrl(this.config.env.REDIS_URL));
-      this.subscriber.on('message', (_channel, raw: string) => this.dispatch(raw));
-      this.subscriber.on('error', (err) => this.logger.warn({ err }, 'cancel channel error'));
-      await this.subscriber.subscribe(this.channel);
-    }
-    this.listeners.set(jobId, onCancel);
-    return () => this.listeners.delete(jobId);
+  /**
+   * Subscribes this (worker) process once. Not awaited on purpose: while Redis is down
+   * the subscription waits in ioredis's queue and is renewed on every reconnect.
+   */
+  start(): void {
+    if (this.subscriber) return;
+    const subscriber = new Redis(redisOptionsFromUrl(this.config.env.REDIS_URL));
+    subscriber.on('message', (_channel, raw: string) => this.dispatch(raw));
+    subscriber.on('error', (err) =>
+      this.logger.warn({ err: { message: err.message } }, 'cancel channel error'),
+    );
+    subscriber
+      .subscribe(this.channel)
+      .catch((err) => this.logger.error({ err }, 'could not subscribe to the cancel channel'));
+    this.subscriber = subscriber;
+  }
+
+  /** Calls `onCancel` when a cancel for `jobId` arrives; returns the function that stops listening. */
+  listen(jobId: string, onCancel: Listener): () => void {
+    this.start();
+    const set = this.listeners.get(jobId) ?? new Set<Listener>();
+    set.add(onCancel);
+    this.listeners.set(jobId, set);
+    return () => {
+      set.delete(onCancel);
+      if (!set.size && this.listeners.get(jobId) === set) this.listeners.delete(jobId);
+    };
   }
 
   private dispatch(raw: string): void {
     try {
       const message = JSON.parse(raw) as CancelMessage;
-      this.listeners.get(message.jobId)?.(message);
+      for (const listener of this.listeners.get(message.jobId) ?? []) listener(message);
     } catch (err) {
       this.logger.warn({ err }, 'ignored a malformed cancel message');
     }

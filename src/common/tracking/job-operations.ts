@@ -20,7 +20,7 @@ import {
 import { TrackedJobData } from './job-type';
 import { JobTypeRegistry, RegisteredJobType } from './job-type.registry';
 import { TrackedJob } from './tracked-job.entity';
-import { NOW, TrackingStore } from './tracking-store';
+import { NOW, SqlRaw, TrackingStore } from './tracking-store';
 
 /** BullMQ keeps recent finished jobs only; the history lives in PostgreSQL. */
 const KEEP_COMPLETED = { age: 24 * 3600, count: 1_000 };
@@ -66,8 +66,9 @@ export class JobOperations {
     const options: JobsOptions = {
       jobId: job.id,
       priority: BULLMQ_PRIORITY[job.priority as JobPriority],
-      // The row decides when to stop; BullMQ only needs enough room to follow it.
-      attempts: job.maxAttempts,
+      // The row decides when to stop (UnrecoverableError); BullMQ gets slack for failures
+      // the row never saw (e.g. PostgreSQL down while starting an attempt).
+      attempts: 2 * Math.max(1, job.maxAttempts - job.attempts) + 1,
       backoff: { type: BACKOFF_TYPE },
       removeOnComplete: KEEP_COMPLETED,
       removeOnFail: KEEP_FAILED,
@@ -159,7 +160,13 @@ export class JobOperations {
       cancelReason: reason,
     });
     if (!cancelled) throw await this.conflict(found, 'cancelled');
-    await type.queue.remove(job.id).catch(() => 0); // an active job is locked: the worker stops it
+    // A waiting job leaves the queue; an active one is locked (0 removed): its worker stops it.
+    await Promise.all(
+      [...new Set([job.queueJobId ?? job.id, job.id])].map((id) =>
+        type.queue.remove(id).catch(() => 0),
+      ),
+    );
+    await this.requeueIfRetried(type, job.id); // a retry may have slipped in before that remove
     await this.cancelBus
       .publish({ jobId: job.id, cancelledBy: principal.sub, reason })
       .catch((err) =>
@@ -170,6 +177,13 @@ export class JobOperations {
       );
     await this.cancelChildren(job.id, principal);
     return cancelled;
+  }
+
+  private async requeueIfRetried(type: RegisteredJobType, id: string): Promise<void> {
+    const now = await this.store
+      .em()
+      .findOne(type.definition.entity, { id } as FilterQuery<TrackedJob>);
+    if (now?.status === JobStatus.QUEUED) await this.enqueue(type, now);
   }
 
   /** A cancelled parent takes its unfinished children (any type) with it. */
@@ -193,15 +207,22 @@ export class JobOperations {
     const { type, job } = found;
     const retryable: readonly JobStatus[] = TRANSITIONS.retry.from;
     if (!retryable.includes(job.status)) throw await this.conflict(found, 'retried');
-    const state = await type.queue.getJobState(job.id).catch(() => 'unknown');
+    const state = await type.queue.getJobState(job.queueJobId ?? job.id).catch((err: Error) => {
+      throw new DomainError(
+        'UNAVAILABLE',
+        `the queue is unreachable; retry later (${err.message})`,
+      );
+    });
     if (state === 'active') {
       throw new DomainError('CONFLICT', `job ${job.id} is still stopping; retry it in a moment`, {
         jobStatus: job.status,
       });
     }
-    if (state !== 'unknown') await type.queue.remove(job.id);
+    // The guarded update decides which of two concurrent retries wins; only the winner
+    // touches the queue. `attempts` keeps counting (it is the fencing token): the budget grows.
     const queued = await this.store.transition(type.definition.entity, job.id, 'retry', {
-      attempts: 0,
+      maxAttempts: new SqlRaw(`attempts + ${Math.max(1, Math.floor(type.definition.maxAttempts))}`),
+      lockToken: null,
       startedAt: null,
       completedAt: null,
       progress: 0,
@@ -214,7 +235,13 @@ export class JobOperations {
       queueJobId: job.id,
     });
     if (!queued) throw await this.conflict(found, 'retried');
-    await this.enqueue(type, queued);
+    // The finished BullMQ job of the last run, if still kept, would make re-adding the id a no-op.
+    await Promise.all(
+      [...new Set([job.queueJobId ?? job.id, job.id])].map((id) =>
+        type.queue.remove(id).catch(() => 0),
+      ),
+    );
+    await this.enqueue(type, queued); // if Redis fails here, orphan rescue enqueues the QUEUED row
     return queued;
   }
 

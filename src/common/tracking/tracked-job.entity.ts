@@ -42,12 +42,20 @@ export abstract class TrackedJob {
   @Property({ columnType: 'timestamptz', nullable: true })
   completedAt: (Date & Opt) | null = null;
 
-  /** Number of attempts started in the current budget; also the fencing token of an attempt. */
+  /**
+   * Attempts started over the row's whole life. Never decreases: it numbers the attempts
+   * and is the fencing token of the running one (its writes carry `attempts = n`).
+   */
   @Property({ type: 'integer', default: 0 })
   attempts: number & Opt = 0;
 
+  /** Attempts allowed; a retry or a hand-back raises it rather than resetting `attempts`. */
   @Property({ type: 'integer', default: 3 })
   maxAttempts: number & Opt = 3;
+
+  /** BullMQ lock token of the attempt in progress: a new token on the same queue job is a takeover. */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  lockToken: (string & Opt) | null = null;
 
   /** The BullMQ job id (the old system's celery_task_id). */
   @Property({ type: 'text', nullable: true })

@@ -1,5 +1,5 @@
-import { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WorkerHost } from '@nestjs/bullmq';
+import { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -21,6 +21,13 @@ import { TrackedJob } from './tracked-job.entity';
 import { ProcessorDeps } from './tracking-deps';
 import { NOW, SqlRaw } from './tracking-store';
 
+/** How often a parent waiting for its children looks at their rows. */
+const CHILD_POLL_MS = 250;
+/** A handed-back job waits this long, so the stopping worker's last fetches skip it. */
+const HAND_BACK_DELAY_MS = 1_000;
+/** Bound on Redis calls made while stopping (Redis may be the reason we stop). */
+const STOP_TIMEOUT_MS = 5_000;
+
 /**
  * The one place that runs a tracked job's lifecycle: start (guarded and fenced), run,
  * then COMPLETED, RETRYING (rethrow: BullMQ backs off), FAILED, CANCELLED, or handed back
@@ -31,7 +38,7 @@ export abstract class TrackedProcessor<T extends TrackedJob>
   implements OnApplicationBootstrap, OnModuleDestroy
 {
   readonly definition: ResolvedJobType<T>;
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Set<AbortController>();
   private stopping = false;
   private readonly log: Logger;
 
@@ -50,6 +57,7 @@ export abstract class TrackedProcessor<T extends TrackedJob>
   onApplicationBootstrap(): void {
     const { env } = this.deps.config;
     if (!this.deps.config.runsWorkers) return;
+    this.deps.cancelBus.start();
     const policy = { ...DEFAULT_BACKOFF, baseMs: env.BACKOFF_BASE_MS, maxMs: env.BACKOFF_MAX_MS };
     const worker = new Worker<TrackedJobData>(
       this.definition.queue,
@@ -72,7 +80,7 @@ export abstract class TrackedProcessor<T extends TrackedJob>
 
   /**
    * SIGTERM: stop taking jobs, let running ones finish within SHUTDOWN_GRACE_MS, then hand
-   * the rest back to the queue (their attempt is not counted).
+   * the rest back to the queue (the attempt does not count against the budget).
    */
   async onModuleDestroy(): Promise<void> {
     const worker = (this as unknown as { _worker?: Worker })._worker;
@@ -80,56 +88,79 @@ export abstract class TrackedProcessor<T extends TrackedJob>
     this.stopping = true;
     await worker.pause(true); // no new fetches; does not wait for running ones
     const grace = setTimeout(() => {
-      for (const controller of this.running.values()) controller.abort(new WorkerShutdownError());
+      for (const controller of this.running) controller.abort(new WorkerShutdownError());
     }, this.deps.config.env.SHUTDOWN_GRACE_MS);
-    while (this.running.size) await new Promise((r) => setTimeout(r, 20));
+    while (this.running.size) await sleep(20);
     clearTimeout(grace);
     // BullMQ's close() waits forever while Redis is unreachable; the jobs are settled by now.
-    let timer: NodeJS.Timeout | undefined;
-    const closed = await Promise.race([
-      worker.close().then(() => true),
-      new Promise<false>((r) => (timer = setTimeout(() => r(false), CLOSE_TIMEOUT_MS))),
-    ]);
-    clearTimeout(timer);
-    if (!closed) this.log.warn('worker did not close in time (Redis unreachable?); leaving it');
+    if (
+      !(await withTimeout(
+        worker.close().then(() => true),
+        false,
+      ))
+    ) {
+      this.log.warn('worker did not close in time (Redis unreachable?); leaving it');
+    }
   }
 
   async process(job: Job<TrackedJobData>, token?: string, signal?: AbortSignal): Promise<unknown> {
-    const { entity, type } = this.definition;
-    const store = this.deps.ops.store;
-    const id = job.data.id;
     if (this.stopping && token) return this.giveBack(job, token); // fetched just before the pause
-    const started = await store.startAttempt(entity, type, id, job.attemptsStarted);
-    if (!started) return this.notStarted(job);
-    const { job: row, attempt } = started;
-    const fence = row.attempts;
-    const log = this.log.child({ jobId: id, tenantId: row.tenantId, attempt });
+    const id = job.data.id;
     const controller = new AbortController();
-    this.running.set(id, controller);
     signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-    const stopListening = await this.deps.cancelBus.listen(id, (m) =>
+    // Listen before starting, so a cancel landing between the start and run() is not missed.
+    const stopListening = this.deps.cancelBus.listen(id, (m) =>
       controller.abort(new JobCancelledError(m.cancelledBy, m.reason)),
     );
+    this.running.add(controller);
+    try {
+      const delivery = {
+        queueJobId: job.id ?? id,
+        lockToken: token ?? `${process.pid}:${Date.now()}`,
+      };
+      const row = await this.deps.ops.store.startAttempt(
+        this.definition.entity,
+        this.definition.type,
+        id,
+        delivery,
+      );
+      if (!row) return await this.notStarted(job, delivery.lockToken);
+      return await this.attempt(job, token, row, controller);
+    } finally {
+      stopListening();
+      this.running.delete(controller);
+    }
+  }
+
+  private async attempt(
+    job: Job,
+    token: string | undefined,
+    row: T,
+    controller: AbortController,
+  ): Promise<unknown> {
+    const { entity, type, softTimeLimitMs, hardTimeLimitMs } = this.definition;
+    const store = this.deps.ops.store;
+    const { id } = row;
+    const fence = row.attempts; // this attempt's number, and the guard on each of its writes
+    const log = this.log.child({ jobId: id, tenantId: row.tenantId, attempt: fence });
+    let ended = false;
     const soft = setTimeout(
-      () => log.warn({ limitMs: this.definition.softTimeLimitMs }, 'soft time limit exceeded'),
-      this.definition.softTimeLimitMs,
+      () => log.warn({ limitMs: softTimeLimitMs }, 'soft time limit exceeded'),
+      softTimeLimitMs,
     );
     const hard = setTimeout(
-      () => controller.abort(new HardTimeLimitError(this.definition.hardTimeLimitMs)),
-      this.definition.hardTimeLimitMs,
+      () => controller.abort(new HardTimeLimitError(hardTimeLimitMs)),
+      hardTimeLimitMs,
     );
     const rowProgress = new Throttle<JobProgress>(
       this.deps.config.env.PROGRESS_WRITE_INTERVAL_MS,
       async (p) => {
+        const set = { progress: p.progress, progressMessage: p.message };
         const written = await store
-          .update(
-            entity,
-            id,
-            { progress: p.progress, progressMessage: p.message },
-            [JobStatus.PROCESSING],
-            { fence },
-          )
-          .catch((err) => log.warn({ err }, 'progress write failed'));
+          .update(entity, id, set, [JobStatus.PROCESSING], { fence })
+          .catch((err) => {
+            log.warn({ err }, 'progress write failed');
+          });
         if (written === null) controller.abort(await this.whyGone(id)); // cancelled elsewhere: stop
       },
     );
@@ -137,7 +168,9 @@ export abstract class TrackedProcessor<T extends TrackedJob>
       signal: controller.signal,
       logger: log,
       attempt: fence,
+      parent: { id, type },
       progress: async (pct: number, message?: string, counts?: ProgressCounts) => {
+        if (ended) throw controller.signal.reason ?? new Error('this attempt has ended');
         const p: JobProgress = {
           progress: Math.max(0, Math.min(100, Math.round(pct))),
           message: message ?? null,
@@ -146,7 +179,6 @@ export abstract class TrackedProcessor<T extends TrackedJob>
         await job.updateProgress(p as unknown as object);
         await rowProgress.push(p);
       },
-      parent: { id, type },
       waitForChildren: async () => {
         for (;;) {
           const children = await this.deps.ops.children(id);
@@ -158,26 +190,35 @@ export abstract class TrackedProcessor<T extends TrackedJob>
     log.info('attempt started');
     try {
       const result = await Promise.race([this.run(row, ctx), rejectOnAbort(controller.signal)]);
+      ended = true;
       await rowProgress.flush();
-      const done = await store.transition(
-        entity,
-        id,
-        'complete',
-        { completedAt: NOW, progress: 100, result: result ?? null, errorMessage: null },
-        { fence, closeAttempt: { attempt, outcome: AttemptOutcome.COMPLETED } },
-      );
-      if (!done) return await this.endSuperseded(id, attempt, fence, log, await this.whyGone(id));
+      const set = {
+        completedAt: NOW,
+        progress: 100,
+        result: result ?? null,
+        errorMessage: null,
+        lockToken: null,
+      };
+      const closeAttempt = { attempt: fence, outcome: AttemptOutcome.COMPLETED };
+      if (!(await store.transition(entity, id, 'complete', set, { fence, closeAttempt }))) {
+        return await this.endSuperseded(row, log, await this.whyGone(id));
+      }
       log.info('completed');
       return result ?? null;
     } catch (error) {
+      ended = true;
       rowProgress.cancel();
-      const cause = controller.signal.aborted ? controller.signal.reason : error;
-      return await this.endFailed(job, token, row, attempt, cause, log);
+      return await this.endFailed(
+        job,
+        token,
+        row,
+        controller.signal.aborted ? controller.signal.reason : error,
+        log,
+      );
     } finally {
+      ended = true;
       clearTimeout(soft);
       clearTimeout(hard);
-      stopListening();
-      this.running.delete(id);
     }
   }
 
@@ -185,24 +226,21 @@ export abstract class TrackedProcessor<T extends TrackedJob>
     job: Job,
     token: string | undefined,
     row: T,
-    attempt: number,
     error: unknown,
     log: Logger,
   ): Promise<never> {
     const { entity } = this.definition;
     const store = this.deps.ops.store;
     const fence = row.attempts;
-    if (error instanceof JobCancelledError)
-      return this.endSuperseded(row.id, attempt, fence, log, error);
+    if (error instanceof JobCancelledError) {
+      const why = await this.whyGone(row.id);
+      if (why instanceof JobCancelledError) return this.endSuperseded(row, log, why);
+      // A stale cancel message (for an earlier attempt): this attempt fails like any other.
+    }
     if (error instanceof WorkerShutdownError && token) {
-      const back = await store.transition(
-        entity,
-        row.id,
-        'handBack',
-        { attempts: new SqlRaw('attempts - 1') },
-        { fence, closeAttempt: { attempt, outcome: AttemptOutcome.HANDED_BACK, error } },
-      );
-      if (back) {
+      const set = { maxAttempts: new SqlRaw('max_attempts + 1'), lockToken: null }; // not counted
+      const closeAttempt = { attempt: fence, outcome: AttemptOutcome.HANDED_BACK, error };
+      if (await store.transition(entity, row.id, 'handBack', set, { fence, closeAttempt })) {
         log.info('handed back to the queue');
         return this.giveBack(job, token);
       }
@@ -214,9 +252,13 @@ export abstract class TrackedProcessor<T extends TrackedJob>
       stack: err.stack,
       ...(hasDetails(err) ? { details: err.details } : {}),
     };
-    const set = { errorMessage: err.message.slice(0, 4000), errorDetails: details };
+    const set = {
+      errorMessage: err.message.slice(0, 4000),
+      errorDetails: details,
+      lockToken: null,
+    };
     const closeAttempt = {
-      attempt,
+      attempt: fence,
       outcome: retry ? AttemptOutcome.RETRYING : AttemptOutcome.FAILED,
       error: err,
     };
@@ -229,7 +271,7 @@ export abstract class TrackedProcessor<T extends TrackedJob>
           { ...set, completedAt: NOW },
           { fence, closeAttempt },
         );
-    if (!next) return this.endSuperseded(row.id, attempt, fence, log, await this.whyGone(row.id));
+    if (!next) return this.endSuperseded(row, log, await this.whyGone(row.id));
     log.warn(
       { err: { type: err.name, message: err.message } },
       retry ? 'attempt failed; will retry' : 'failed',
@@ -237,35 +279,21 @@ export abstract class TrackedProcessor<T extends TrackedJob>
     throw retry ? err : new UnrecoverableError(err.message);
   }
 
-  /** Returns the job to the queue for another worker, without counting a failure. */
-  private async giveBack(job: Job, token: string): Promise<never> {
-    await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
-    throw new DelayedError();
-  }
-
   /** The row left PROCESSING under us (cancelled, or taken over): record the attempt and stop. */
-  private async endSuperseded(
-    id: string,
-    attempt: number,
-    fence: number,
-    log: Logger,
-    why: Error,
-  ): Promise<never> {
+  private async endSuperseded(row: T, log: Logger, why: Error): Promise<never> {
+    const store = this.deps.ops.store;
     const cancelled = why instanceof JobCancelledError;
-    await this.deps.ops.store.finishAttempt(
-      id,
-      attempt,
+    await store.finishAttempt(
+      row.id,
+      row.attempts,
       cancelled ? AttemptOutcome.CANCELLED : AttemptOutcome.LOST,
       why,
     );
     if (cancelled) {
-      await this.deps.ops.store.update(
-        this.definition.entity,
-        id,
-        { progressMessage: `stopped: ${why.message}` },
-        [JobStatus.CANCELLED],
-        { fence },
-      );
+      const set = { progressMessage: `stopped: ${why.message}` };
+      await store.update(this.definition.entity, row.id, set, [JobStatus.CANCELLED], {
+        fence: row.attempts,
+      });
     }
     log.info({ reason: why.message }, 'stopped: the row is no longer ours');
     throw new UnrecoverableError(why.message);
@@ -278,57 +306,78 @@ export abstract class TrackedProcessor<T extends TrackedJob>
     return new Error(`row is ${row?.status ?? 'gone'}; another attempt owns it`);
   }
 
-  /** The queue delivered a job whose row is not startable: cancelled, finished, or running elsewhere. */
-  private async notStarted(job: Job<TrackedJobData>): Promise<unknown> {
+  /** The queue delivered a job whose row is not startable: ended, cancelled, or running elsewhere. */
+  private async notStarted(job: Job<TrackedJobData>, lockToken: string): Promise<unknown> {
     const store = this.deps.ops.store;
     const row = await store.em().findOne(this.definition.entity, { id: job.data.id } as never);
-    if (
-      row &&
-      row.status === JobStatus.PROCESSING &&
-      row.attempts >= row.maxAttempts &&
-      job.attemptsStarted > row.attempts
-    ) {
+    const takeover =
+      row?.status === JobStatus.PROCESSING &&
+      row.queueJobId === job.id &&
+      row.lockToken !== lockToken;
+    if (row && takeover && row.attempts >= row.maxAttempts) {
       // The worker running the last allowed attempt died: the budget is spent.
-      const em = store.em();
-      await store.closeRunningAttempts(
-        em,
-        row.id,
-        AttemptOutcome.LOST,
-        'WorkerLost',
-        'worker died or lost its lock',
-      );
-      await store.transition(
-        this.definition.entity,
-        row.id,
-        'fail',
-        { completedAt: NOW, errorMessage: 'worker lost during the last allowed attempt' },
-        { fence: row.attempts },
-      );
+      const closeAttempt = {
+        attempt: row.attempts,
+        outcome: AttemptOutcome.LOST,
+        error: new Error('worker died or lost its lock'),
+      };
+      const set = {
+        completedAt: NOW,
+        errorMessage: 'worker lost during the last allowed attempt',
+        lockToken: null,
+      };
+      await store.transition(this.definition.entity, row.id, 'fail', set, {
+        fence: row.attempts,
+        closeAttempt,
+      });
       throw new UnrecoverableError('attempts exhausted');
     }
     this.log.info(
       { jobId: job.data.id, status: row?.status ?? 'missing' },
       'skipped: row not startable',
     );
-    if (row && row.status === JobStatus.CANCELLED) throw new UnrecoverableError('cancelled');
+    if (row?.status === JobStatus.CANCELLED) {
+      // Cancelled while its worker was gone: close the attempt that worker left open.
+      const em = store.em();
+      await store.closeRunningAttempts(
+        em,
+        row.id,
+        AttemptOutcome.CANCELLED,
+        'JobCancelledError',
+        'cancelled while no worker ran it',
+      );
+      throw new UnrecoverableError('cancelled');
+    }
     return null;
   }
+
+  /** Returns the job to the queue for another worker, without counting a failure. */
+  private async giveBack(job: Job, token: string): Promise<never> {
+    await withTimeout(
+      job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token).catch(() => undefined),
+      undefined,
+    );
+    throw new DelayedError(); // if the move timed out, the lock expires and the job is redelivered
+  }
 }
-
-/** How often a parent waiting for its children looks at their rows. */
-const CHILD_POLL_MS = 250;
-
-/** A handed-back job waits this long, so the stopping worker's last fetches skip it. */
-const HAND_BACK_DELAY_MS = 1_000;
-
-/** How long a settled worker may take to close its Redis connections. */
-const CLOSE_TIMEOUT_MS = 5_000;
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
     if (signal.aborted) reject(signal.reason);
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
+}
+
+async function withTimeout<V>(promise: Promise<V>, fallback: V): Promise<V> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<V>((resolve) => (timer = setTimeout(() => resolve(fallback), STOP_TIMEOUT_MS))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function hasDetails(err: Error): err is Error & { details: unknown } {

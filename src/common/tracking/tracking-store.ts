@@ -1,4 +1,4 @@
-import { EntityClass } from '@mikro-orm/core';
+import { EntityClass, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { hostname } from 'node:os';
@@ -17,6 +17,8 @@ export interface WriteOptions {
   fence?: number;
   /** Write inside this transaction (e.g. a claimed batch). */
   em?: EntityManager;
+  /** Optimistic guard: apply only if the row was not updated since this `updated_at` (text, as read). */
+  unchangedSince?: string;
   /** Close this attempt in the same statement when the row changes. */
   closeAttempt?: { attempt: number; outcome: AttemptOutcome; error?: unknown };
 }
@@ -70,7 +72,7 @@ export class TrackingStore {
     id: string,
     set: TrackedFields,
     whenStatus: readonly JobStatus[],
-    { fence, em = this.em(), closeAttempt }: WriteOptions = {},
+    { fence, em = this.em(), closeAttempt, unchangedSince }: WriteOptions = {},
   ): Promise<T | null> {
     const params: unknown[] = [];
     const assignments = Object.entries({ ...set, updatedAt: NOW }).map(([prop, value]) => {
@@ -83,6 +85,10 @@ export class TrackingStore {
     if (fence !== undefined) {
       where += ' AND attempts = ?';
       params.push(fence);
+    }
+    if (unchangedSince !== undefined) {
+      where += ' AND updated_at = ?::timestamptz';
+      params.push(unchangedSince);
     }
     let sql = `UPDATE ${this.table(entity)} SET ${assignments.join(', ')} WHERE ${where} RETURNING *`;
     if (closeAttempt) {
@@ -105,45 +111,60 @@ export class TrackingStore {
   }
 
   /**
-   * Starts an attempt: the row moves to PROCESSING with attempts + 1 and an attempt row is
-   * opened. A PROCESSING row is taken over only when the queue delivered the job again
-   * after its worker died (`deliveries` greater than the attempts recorded).
+   * Starts an attempt: the row moves to PROCESSING with attempts + 1 (the new attempt's
+   * number and fence) and an attempt row is opened; the row records which queue job and
+   * lock hold the attempt. A PROCESSING row is taken over only by that same queue job
+   * delivered again under a new lock (its worker died or lost the lock); a delivery of
+   * the row under another queue job id is refused.
    */
   async startAttempt<T extends TrackedJob>(
     entity: EntityClass<T>,
     type: string,
     id: string,
-    deliveries: number,
-  ): Promise<{ job: T; attempt: number } | null> {
+    delivery: { queueJobId: string; lockToken: string },
+  ): Promise<T | null> {
     // One statement (one round trip, one commit): start the row, close any attempt a dead
     // worker left open, open this attempt. All parts see one snapshot and touch other rows.
     const em = this.em();
-    const rows = await em.execute<Record<string, unknown>[]>(
-      `WITH started AS (
-         UPDATE ${this.table(entity)}
-            SET status = 'PROCESSING', attempts = attempts + 1, started_at = now(), updated_at = now(),
-                progress_message = NULL
-          WHERE id = ? AND attempts < max_attempts
-            AND (status IN (${placeholders(TRANSITIONS.start.from)}) OR (status = 'PROCESSING' AND attempts < ?))
-          RETURNING *),
-       lost AS (
-         UPDATE job_attempts
-            SET outcome = 'lost', finished_at = now(), error_class = 'WorkerLost',
-                error_message = 'worker died or lost its lock'
-          WHERE job_id = ? AND outcome = 'running' AND EXISTS (SELECT 1 FROM started)),
-       opened AS (
-         INSERT INTO job_attempts (id, job_id, job_type, attempt, worker_host, worker_pid, started_at, outcome)
-         SELECT gen_random_uuid(), started.id, ?,
-                (SELECT coalesce(max(attempt), 0) + 1 FROM job_attempts WHERE job_id = ?), ?, ?, now(), 'running'
-           FROM started
-         RETURNING attempt)
-       SELECT started.*, opened.attempt AS attempt_number FROM started, opened`,
-      [id, ...TRANSITIONS.start.from, deliveries, id, type, id, WORKER_HOST, process.pid],
-      'all',
-    );
-    if (!rows.length) return null;
-    const { attempt_number: attempt, ...row } = rows[0];
-    return { job: em.map(entity, row as never) as T, attempt: attempt as number };
+    try {
+      const rows = await em.execute<Record<string, unknown>[]>(
+        `WITH started AS (
+           UPDATE ${this.table(entity)}
+              SET status = 'PROCESSING', attempts = attempts + 1, started_at = now(), updated_at = now(),
+                  progress_message = NULL, lock_token = ?, queue_job_id = ?
+            WHERE id = ? AND attempts < max_attempts
+              AND (status IN (${placeholders(TRANSITIONS.start.from)})
+                   OR (status = 'PROCESSING' AND queue_job_id = ? AND lock_token IS DISTINCT FROM ?))
+            RETURNING *),
+         lost AS (
+           UPDATE job_attempts
+              SET outcome = 'lost', finished_at = now(), error_class = 'WorkerLost',
+                  error_message = 'worker died or lost its lock'
+            WHERE job_id = ? AND outcome = 'running' AND EXISTS (SELECT 1 FROM started)),
+         opened AS (
+           INSERT INTO job_attempts (id, job_id, job_type, attempt, worker_host, worker_pid, started_at, outcome)
+           SELECT gen_random_uuid(), started.id, ?, started.attempts, ?, ?, now(), 'running' FROM started)
+         SELECT * FROM started`,
+        [
+          delivery.lockToken,
+          delivery.queueJobId,
+          id,
+          ...TRANSITIONS.start.from,
+          delivery.queueJobId,
+          delivery.lockToken,
+          id,
+          type,
+          WORKER_HOST,
+          process.pid,
+        ],
+        'all',
+      );
+      return rows.length ? (em.map(entity, rows[0] as never) as T) : null;
+    } catch (err) {
+      // Two deliveries racing past the row lock: the loser's attempt number is taken.
+      if (err instanceof UniqueConstraintViolationException) return null;
+      throw err;
+    }
   }
 
   /** Closes the open attempt of a job with its outcome. */

@@ -3,11 +3,26 @@ import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../../common/logging/root-logger';
 import { AttemptOutcome } from '../../common/tracking/job-attempt.entity';
 import { JobOperations } from '../../common/tracking/job-operations';
+import { RegisteredJobType } from '../../common/tracking/job-type.registry';
 import { JobStatus, TERMINAL_STATUSES } from '../../common/tracking/job-status';
 import { NOW, placeholders } from '../../common/tracking/tracking-store';
 import { AppConfig } from '../../config/app-config';
 
 const BATCH = 200;
+/** Orphan rescue reads at most this many pages of candidates per type and run. */
+const MAX_RESCUE_PAGES = 50;
+const RESCUABLE = [JobStatus.QUEUED, JobStatus.PROCESSING, JobStatus.RETRYING];
+
+interface OrphanCandidate {
+  id: string;
+  status: JobStatus;
+  attempts: number;
+  max_attempts: number;
+  tenant_id: string | null;
+  queue_job_id: string | null;
+  /** updated_at as PostgreSQL prints it (microseconds kept, for the optimistic guard). */
+  seen: string;
+}
 /** Queue states in which the BullMQ job will still run (or is running). */
 const ALIVE = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children', 'active']);
 
@@ -60,62 +75,85 @@ export class MaintenanceService {
 
   /**
    * Orphan rescue: rows the queue no longer holds (Redis lost them, or BullMQ ended them
-   * behind the row's back) are re-enqueued while attempts remain, else failed with a reason.
+   * behind the row's back) are re-enqueued while attempts remain, else failed with a
+   * reason. Candidates are read page by page without locks (so healthy rows neither
+   * block workers nor hide the orphans behind them); each orphan is then changed only if
+   * it has not moved since it was read.
    */
   async rescueOrphans(): Promise<{ requeued: number; failed: number }> {
     const counts = { requeued: 0, failed: 0 };
-    const statuses = [JobStatus.QUEUED, JobStatus.PROCESSING, JobStatus.RETRYING];
     for (const type of this.ops.registry.all()) {
-      const { entity } = type.definition;
-      await this.ops.store.claimBatch(
-        entity,
-        statuses,
-        this.config.env.MAINTENANCE_GRACE_MS,
-        BATCH,
-        async (job, em) => {
-          const state = await type.queue.getJobState(job.id);
-          if (ALIVE.has(state)) return;
-          if (state !== 'unknown') await type.queue.remove(job.id);
-          const why =
-            state === 'unknown' ? 'its queue job is gone' : `its queue job ended as ${state}`;
-          await this.ops.store.closeRunningAttempts(
-            em,
-            job.id,
-            AttemptOutcome.LOST,
-            'OrphanedJob',
-            why,
-          );
-          if (job.attempts < job.maxAttempts) {
-            const requeued = await this.ops.store.transition(
-              entity,
-              job.id,
-              'rescue',
-              { progressMessage: `rescued: ${why}` },
-              { em },
+      let after = '00000000-0000-0000-0000-000000000000';
+      for (let page = 0; page < MAX_RESCUE_PAGES; page++) {
+        const rows = await this.ops.store.em().execute<OrphanCandidate[]>(
+          `SELECT id, status, attempts, max_attempts, tenant_id, queue_job_id, updated_at::text AS seen
+             FROM ${this.ops.store.table(type.definition.entity)}
+            WHERE status IN (${placeholders(RESCUABLE)}) AND id > ?
+              AND updated_at < now() - (? * interval '1 millisecond')
+            ORDER BY id LIMIT ?`,
+          [...RESCUABLE, after, this.config.env.MAINTENANCE_GRACE_MS, BATCH],
+          'all',
+        );
+        for (const row of rows) {
+          try {
+            const outcome = await this.rescueOne(type, row);
+            if (outcome) counts[outcome]++;
+          } catch (err) {
+            this.logger.warn(
+              { err, jobId: row.id, jobType: type.definition.type },
+              'orphan rescue: row skipped',
             );
-            if (requeued && (await this.ops.enqueue(type, requeued))) counts.requeued++;
-          } else {
-            const failed = await this.ops.store.update(
-              entity,
-              job.id,
-              {
-                status: JobStatus.FAILED,
-                completedAt: NOW,
-                errorMessage: `orphaned with no attempts left: ${why}`,
-              },
-              statuses,
-              { em },
-            );
-            if (failed) counts.failed++;
           }
-          this.logger.warn(
-            { jobId: job.id, jobType: type.definition.type, tenantId: job.tenantId, state },
-            `orphan rescue: ${why}`,
-          );
-        },
-      );
+        }
+        if (rows.length < BATCH) break;
+        after = rows[rows.length - 1].id;
+      }
     }
     return counts;
+  }
+
+  private async rescueOne(
+    type: RegisteredJobType,
+    row: OrphanCandidate,
+  ): Promise<'requeued' | 'failed' | undefined> {
+    const queueJobId = row.queue_job_id ?? row.id; // the queue job that holds (or last held) the row
+    const state = await type.queue.getJobState(queueJobId);
+    if (ALIVE.has(state)) return undefined;
+    const { entity } = type.definition;
+    const store = this.ops.store;
+    const why = state === 'unknown' ? 'its queue job is gone' : `its queue job ended as ${state}`;
+    const guard = { unchangedSince: row.seen };
+    const retry = row.attempts < row.max_attempts;
+    const changed = retry
+      ? await store.transition(
+          entity,
+          row.id,
+          'rescue',
+          { progressMessage: `rescued: ${why}`, lockToken: null },
+          guard,
+        )
+      : await store.update(
+          entity,
+          row.id,
+          {
+            status: JobStatus.FAILED,
+            completedAt: NOW,
+            errorMessage: `orphaned with no attempts left: ${why}`,
+            lockToken: null,
+          },
+          RESCUABLE,
+          guard,
+        );
+    if (!changed) return undefined; // a worker wrote to it meanwhile: it is alive
+    await store.closeRunningAttempts(store.em(), row.id, AttemptOutcome.LOST, 'OrphanedJob', why);
+    // Remove what is left of the old queue job, else re-adding the same id is a no-op.
+    await Promise.all([...new Set([queueJobId, row.id])].map((jobId) => type.queue.remove(jobId)));
+    this.logger.warn(
+      { jobId: row.id, jobType: type.definition.type, tenantId: row.tenant_id, state },
+      `orphan rescue: ${why}`,
+    );
+    if (!retry) return 'failed';
+    return (await this.ops.enqueue(type, changed)) ? 'requeued' : undefined;
   }
 
   /**
