@@ -57,10 +57,55 @@ describe('a worker process killed mid-job', () => {
     expect((await api.row(id)).status).toBe(JobStatus.COMPLETED);
   });
 
-  it('orphan rescue re-enqueues a row whose queue job vanished from Redis', async () => {
+  it("closes the dead worker's attempt when the job is cancelled before anyone takes it over", async () => {
+    const doomed = await ChildApp.start({ ...env, APP_ROLE: 'worker' });
+    children.push(doomed);
     const token = await api.token({ tenant: 'acme' });
-    // No worker runs for this one until the row is orphaned.
+    const res = await api.http
+      .post('/api/v1/test-jobs')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ script: { untilAborted: true } })
+      .expect(202);
+    const id = res.body.id as string;
+    await api.waitForStatus(id, JobStatus.PROCESSING);
+    doomed.kill('SIGKILL');
+    await doomed.exited;
+    await api.http
+      .post(`/api/v1/jobs/${id}/cancel`)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ reason: 'worker is gone' })
+      .expect(200);
+
+    // The stalled job is redelivered to a live worker, which finds the row cancelled.
+    children.push(await ChildApp.start({ ...env, APP_ROLE: 'worker' }));
+    const history = await waitFor(
+      async () => {
+        const view = (
+          await api.http
+            .get(`/api/v1/jobs/${id}`)
+            .set('Authorization', `Bearer ${token}`)
+            .expect(200)
+        ).body;
+        return view.attemptHistory[0]?.outcome !== 'running' ? view.attemptHistory : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the dead attempt to be closed' },
+    );
+    expect(history.map((a: { outcome: string }) => a.outcome)).toEqual(['cancelled']);
+    expect(await api.row(id)).toMatchObject({
+      status: JobStatus.CANCELLED,
+      runs: 1,
+      cancelReason: 'worker is gone',
+    });
+  });
+
+  it('orphan rescue re-enqueues a row whose queue job vanished, even behind a page of live rows', async () => {
+    const token = await api.token({ tenant: 'acme' });
+    // No worker runs until the rescue is done: every row stays QUEUED.
     await Promise.all(children.map((c) => c.stop()));
+    const owner = { sub: 'tester', tenant: 'acme', roles: [] };
+    const live: string[] = [];
+    for (let i = 0; i < 210; i++) live.push((await api.service.createAndEnqueue({}, owner)).job.id);
+    // The orphan comes after more live candidates than one page holds.
     const res = await api.http
       .post('/api/v1/test-jobs')
       .set('Authorization', `Bearer ${token}`)
@@ -74,9 +119,15 @@ describe('a worker process killed mid-job', () => {
     const rescued = await api.app.get(MaintenanceService).rescueOrphans();
     expect(rescued).toEqual({ requeued: 1, failed: 0 });
     expect(await registered.queue.getJobState(id)).not.toBe('unknown');
+    expect((await api.row(live[0])).progressMessage).toBeNull(); // live rows untouched
 
     children.push(await ChildApp.start({ ...env, APP_ROLE: 'worker' }));
     const done = await api.waitForStatus(id, JobStatus.COMPLETED, 30_000);
     expect(done.runs).toBe(1);
+    expect(done.progressMessage).toBeNull();
+    const history = (
+      await api.http.get(`/api/v1/jobs/${id}`).set('Authorization', `Bearer ${token}`).expect(200)
+    ).body.attemptHistory;
+    expect(history.map((a: { outcome: string }) => a.outcome)).toEqual(['completed']);
   });
 });
