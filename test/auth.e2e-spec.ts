@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { JobStatus } from '../src/common/tracking/job-status';
 import { DEV_JWT_SECRET } from '../src/config/env';
@@ -142,6 +144,26 @@ describe('authentication, tenant scope and problem+json errors', () => {
       .send({ reason: 'x'.repeat(501) });
     expectProblem(long, 400);
     expect(long.body.errors[0].field).toBe('reason');
+  });
+
+  it('accepts a token minted by the CLI command, and the command refuses a token without a tenant', async () => {
+    const cli = (args: string[]) =>
+      spawnSync(
+        process.execPath,
+        ['-r', '@swc-node/register', join(__dirname, '..', 'src', 'cli', 'mint-token.ts'), ...args],
+        {
+          env: { ...process.env, NODE_OPTIONS: '' },
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
+    const minted = cli(['--tenant', 'acme', '--sub', 'carol']);
+    expect(minted.status).toBe(0);
+    const view = await getAs(minted.stdout.trim());
+    expect(view.status).toBe(200);
+    const refused = cli(['--sub', 'carol']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/--tenant/);
   });
 
   it('answers unknown routes with a 404 problem and serves the probes without a token', async () => {
