@@ -20,6 +20,7 @@ import { ensureDatabase } from './database/database-bootstrap';
 import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { MaintenanceModule } from './modules/maintenance/maintenance.module';
+import { MonitoringModule } from './modules/monitoring/monitoring.module';
 
 export interface AppOptions {
   /** Variables layered over process.env (tests give each app its own database and prefix). */
@@ -70,6 +71,7 @@ export class AppModule {
         HealthModule,
         MaintenanceModule,
         JobsModule,
+        MonitoringModule,
         ...(options.imports ?? []),
       ],
       providers: [

@@ -10,7 +10,14 @@ import { ROOT_LOGGER } from './common/logging/root-logger';
 import { AppConfig } from './config/app-config';
 
 /** Routes outside the /api/v1 prefix. */
-const UNPREFIXED = ['health/live', 'health/ready', 'health/startup'];
+const UNPREFIXED = [
+  'health/live',
+  'health/ready',
+  'health/startup',
+  'metrics',
+  'admin/queues',
+  'admin/queues/{*path}',
+];
 
 /** Builds the Nest application (not listening yet). */
 export async function createApp(options: AppOptions = {}): Promise<INestApplication> {

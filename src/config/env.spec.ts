@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigValidationError, DEV_JWT_SECRET, EnvironmentVariables, validateEnv } from './env';
+import {
+  ConfigValidationError,
+  DEV_JWT_SECRET,
+  EnvironmentVariables,
+  OPTIONAL_VARIABLES,
+  validateEnv,
+} from './env';
 
 describe('validateEnv', () => {
   it('gives working defaults for a developer machine', () => {
@@ -44,11 +50,15 @@ describe('validateEnv', () => {
         .NODE_ENV,
     ).toBe('production');
     expect(() => validateEnv({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET="\*\*\*"/);
+    expect(() => validateEnv({ BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 'short' })).toThrow(
+      /BULL_BOARD_PASSWORD="\*\*\*"/,
+    );
+    expect(() => validateEnv({ BULL_BOARD_USER: 'ops' })).toThrow(/set both or neither/);
   });
 
   it('is documented: docs/configuration.md names every variable', () => {
     const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
-    const names = [...Object.keys(new EnvironmentVariables()), 'JWT_PUBLIC_KEY'];
+    const names = [...Object.keys(new EnvironmentVariables()), ...OPTIONAL_VARIABLES];
     expect(names.filter((n) => !doc.includes(`\`${n}\``))).toEqual([]);
   });
 });

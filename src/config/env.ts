@@ -60,6 +60,24 @@ export class EnvironmentVariables {
   @IsString()
   JWT_PUBLIC_KEY?: string;
 
+  /** Basic-auth user for Bull Board in a browser (with BULL_BOARD_PASSWORD); admin tokens work too. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[^:]{1,128}$/, { message: 'must be 1-128 characters without ":"' })
+  BULL_BOARD_USER?: string;
+
+  /** Basic-auth password (secret) for Bull Board; at least 12 characters. */
+  @IsOptional()
+  @IsString()
+  @MinLength(12)
+  BULL_BOARD_PASSWORD?: string;
+
+  /** When set (secret), /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
+
   /** all: API and workers; api: HTTP only; worker: job processors and crons only. */
   @IsIn(APP_ROLES)
   APP_ROLE: AppRole = 'all';
@@ -156,6 +174,16 @@ export class EnvironmentVariables {
   SHUTDOWN_DELAY_MS: number = 0;
 }
 
+/** Variables without a default (class fields left undefined are not enumerable keys). */
+export const OPTIONAL_VARIABLES = [
+  'JWT_PUBLIC_KEY',
+  'BULL_BOARD_USER',
+  'BULL_BOARD_PASSWORD',
+  'METRICS_TOKEN',
+];
+/** Never echoed in error messages. */
+const SECRET_VARIABLES = ['JWT_SECRET', 'BULL_BOARD_PASSWORD', 'METRICS_TOKEN'];
+
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -165,17 +193,18 @@ export class ConfigValidationError extends Error {
 
 /** Validates the environment; the error lists every bad variable at once. */
 export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables {
-  const known = Object.keys(new EnvironmentVariables());
+  const known = [...Object.keys(new EnvironmentVariables()), ...OPTIONAL_VARIABLES];
   const picked = Object.fromEntries(
-    Object.entries(raw).filter(
-      ([k, v]) => (known.includes(k) || k === 'JWT_PUBLIC_KEY') && v !== '',
-    ),
+    Object.entries(raw).filter(([k, v]) => known.includes(k) && v !== ''),
   );
   const env = plainToInstance(EnvironmentVariables, picked);
-  const problems = validateSync(env, { skipMissingProperties: false }).map(
-    (e) =>
-      `${e.property}=${JSON.stringify(e.property === 'JWT_SECRET' ? '***' : e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
-  );
+  const problems = validateSync(env, { skipMissingProperties: false }).map((e) => {
+    const shown = SECRET_VARIABLES.includes(e.property) ? '***' : e.value;
+    return `${e.property}=${JSON.stringify(shown)}: ${Object.values(e.constraints ?? {}).join('; ')}`;
+  });
+  if (Boolean(env.BULL_BOARD_USER) !== Boolean(env.BULL_BOARD_PASSWORD)) {
+    problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD: set both or neither');
+  }
   if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET && !env.JWT_PUBLIC_KEY) {
     problems.push('JWT_SECRET: the development default is refused when NODE_ENV=production');
   }

@@ -9,6 +9,7 @@ import { ROOT_LOGGER } from '../logging/root-logger';
 import { BACKOFF_TYPE } from './backoff';
 import { CancelBus } from './cancel-bus';
 import { JobAttempt } from './job-attempt.entity';
+import { JobMetrics } from './job-metrics';
 import {
   ACTIVE_STATUSES,
   BULLMQ_PRIORITY,
@@ -52,6 +53,7 @@ export class JobOperations {
     readonly registry: JobTypeRegistry,
     private readonly cancelBus: CancelBus,
     private readonly config: AppConfig,
+    readonly metrics: JobMetrics,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = root.child({ context: JobOperations.name });
@@ -160,6 +162,7 @@ export class JobOperations {
       cancelReason: reason,
     });
     if (!cancelled) throw await this.conflict(found, 'cancelled');
+    this.metrics.cancelled.inc({ type: type.definition.type });
     // A waiting job leaves the queue; an active one is locked (0 removed): its worker stops it.
     await Promise.all(
       [...new Set([job.queueJobId ?? job.id, job.id])].map((id) =>

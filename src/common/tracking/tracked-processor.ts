@@ -1,6 +1,7 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { redisOptionsFromUrl } from '../redis/redis-options';
@@ -141,6 +142,7 @@ export abstract class TrackedProcessor<T extends TrackedJob>
     const { entity, type, softTimeLimitMs, hardTimeLimitMs } = this.definition;
     const store = this.deps.ops.store;
     const { id } = row;
+    const startedAt = performance.now();
     const fence = row.attempts; // this attempt's number, and the guard on each of its writes
     const log = this.log.child({ jobId: id, tenantId: row.tenantId, attempt: fence });
     let ended = false;
@@ -201,20 +203,16 @@ export abstract class TrackedProcessor<T extends TrackedJob>
       };
       const closeAttempt = { attempt: fence, outcome: AttemptOutcome.COMPLETED };
       if (!(await store.transition(entity, id, 'complete', set, { fence, closeAttempt }))) {
-        return await this.endSuperseded(row, log, await this.whyGone(id));
+        return await this.endSuperseded(row, log, await this.whyGone(id), startedAt);
       }
+      this.observe(AttemptOutcome.COMPLETED, startedAt);
       log.info('completed');
       return result ?? null;
     } catch (error) {
       ended = true;
       rowProgress.cancel();
-      return await this.endFailed(
-        job,
-        token,
-        row,
-        controller.signal.aborted ? controller.signal.reason : error,
-        log,
-      );
+      const cause = controller.signal.aborted ? controller.signal.reason : error;
+      return await this.endFailed(job, token, row, cause, log, startedAt);
     } finally {
       ended = true;
       clearTimeout(soft);
@@ -228,19 +226,21 @@ export abstract class TrackedProcessor<T extends TrackedJob>
     row: T,
     error: unknown,
     log: Logger,
+    startedAt: number,
   ): Promise<never> {
     const { entity } = this.definition;
     const store = this.deps.ops.store;
     const fence = row.attempts;
     if (error instanceof JobCancelledError) {
       const why = await this.whyGone(row.id);
-      if (why instanceof JobCancelledError) return this.endSuperseded(row, log, why);
+      if (why instanceof JobCancelledError) return this.endSuperseded(row, log, why, startedAt);
       // A stale cancel message (for an earlier attempt): this attempt fails like any other.
     }
     if (error instanceof WorkerShutdownError && token) {
       const set = { maxAttempts: new SqlRaw('max_attempts + 1'), lockToken: null }; // not counted
       const closeAttempt = { attempt: fence, outcome: AttemptOutcome.HANDED_BACK, error };
       if (await store.transition(entity, row.id, 'handBack', set, { fence, closeAttempt })) {
+        this.observe(AttemptOutcome.HANDED_BACK, startedAt);
         log.info('handed back to the queue');
         return this.giveBack(job, token);
       }
@@ -271,7 +271,8 @@ export abstract class TrackedProcessor<T extends TrackedJob>
           { ...set, completedAt: NOW },
           { fence, closeAttempt },
         );
-    if (!next) return this.endSuperseded(row, log, await this.whyGone(row.id));
+    if (!next) return this.endSuperseded(row, log, await this.whyGone(row.id), startedAt);
+    this.observe(closeAttempt.outcome, startedAt);
     log.warn(
       { err: { type: err.name, message: err.message } },
       retry ? 'attempt failed; will retry' : 'failed',
@@ -280,9 +281,10 @@ export abstract class TrackedProcessor<T extends TrackedJob>
   }
 
   /** The row left PROCESSING under us (cancelled, or taken over): record the attempt and stop. */
-  private async endSuperseded(row: T, log: Logger, why: Error): Promise<never> {
+  private async endSuperseded(row: T, log: Logger, why: Error, startedAt: number): Promise<never> {
     const store = this.deps.ops.store;
     const cancelled = why instanceof JobCancelledError;
+    this.observe(cancelled ? AttemptOutcome.CANCELLED : AttemptOutcome.LOST, startedAt);
     await store.finishAttempt(
       row.id,
       row.attempts,
@@ -297,6 +299,15 @@ export abstract class TrackedProcessor<T extends TrackedJob>
     }
     log.info({ reason: why.message }, 'stopped: the row is no longer ours');
     throw new UnrecoverableError(why.message);
+  }
+
+  /** Attempt duration by outcome; completed and failed jobs are counted too. */
+  private observe(outcome: AttemptOutcome, startedAt: number): void {
+    const { metrics } = this.deps.ops;
+    const { type } = this.definition;
+    metrics.attemptDuration.observe({ type, outcome }, (performance.now() - startedAt) / 1000);
+    if (outcome === AttemptOutcome.COMPLETED) metrics.completed.inc({ type });
+    if (outcome === AttemptOutcome.FAILED) metrics.failed.inc({ type });
   }
 
   private async whyGone(id: string): Promise<Error> {

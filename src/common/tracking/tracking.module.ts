@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { CancelBus } from './cancel-bus';
+import { JobMetrics } from './job-metrics';
 import { JobOperations } from './job-operations';
 import { JobTypeRegistry } from './job-type.registry';
 import { ProcessorDeps } from './tracking-deps';
@@ -8,7 +9,7 @@ import { TrackingStore } from './tracking-store';
 /** The tracking base, shared by every job type's module. */
 @Global()
 @Module({
-  providers: [TrackingStore, JobTypeRegistry, CancelBus, JobOperations, ProcessorDeps],
-  exports: [TrackingStore, JobTypeRegistry, CancelBus, JobOperations, ProcessorDeps],
+  providers: [TrackingStore, JobTypeRegistry, CancelBus, JobOperations, ProcessorDeps, JobMetrics],
+  exports: [TrackingStore, JobTypeRegistry, CancelBus, JobOperations, ProcessorDeps, JobMetrics],
 })
 export class TrackingModule {}

@@ -89,6 +89,7 @@ export abstract class TrackingService<T extends TrackedJob> {
       }
       throw err;
     }
+    this.ops.metrics.created.inc({ type: this.definition.type });
     const type = this.ops.registry.get(this.definition.type)!;
     if (await this.ops.enqueue(type, job)) {
       const queued = await this.ops.store.transition(this.definition.entity, job.id, 'enqueue');

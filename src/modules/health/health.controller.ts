@@ -1,6 +1,11 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Controller, Get, OnApplicationShutdown, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Redis } from 'ioredis';
@@ -36,17 +41,25 @@ export class HealthController implements OnApplicationShutdown {
   }
 
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers (never touches a dependency)' })
+  @ApiOkResponse({ description: 'Alive' })
   live() {
     return { status: 'ok' };
   }
 
   @Get('startup')
+  @ApiOperation({ summary: 'Startup: migrations applied and workers started' })
+  @ApiOkResponse({ description: 'Started' })
+  @ApiServiceUnavailableResponse({ description: 'Still starting' })
   startup(@Res() res: Response) {
     const up = this.lifecycle.isStarted;
     res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'starting' });
   }
 
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: PostgreSQL, Redis, migrations, not shutting down' })
+  @ApiOkResponse({ description: 'Ready; every check up' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready; the failing checks are listed' })
   async ready(@Res() res: Response) {
     const result = await this.health
       .check([

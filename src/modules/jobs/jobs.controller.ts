@@ -1,5 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiProblems } from '../../common/http/api-problems';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import { Principal } from '../../common/auth/principal';
@@ -21,12 +29,15 @@ export class CancelJobDto {
 /** One job of any type: details with its attempts, cancel, retry. */
 @ApiTags('jobs')
 @ApiBearerAuth()
+@ApiProblems(401, 404)
+@ApiParam({ name: 'id', description: 'Job id (UUID v7)', format: 'uuid' })
 @Controller('jobs')
 export class JobsController {
   constructor(private readonly ops: JobOperations) {}
 
   @Get(':id')
-  @ApiOkResponse({ description: 'The job, its type and every attempt' })
+  @ApiOperation({ summary: 'One job of any type, with every attempt' })
+  @ApiOkResponse({ description: 'The job, its type and its attemptHistory' })
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const { type, job } = await this.ops.find(id, principal);
     return jobView(type.definition.type, job, await this.ops.attempts(job.id));
@@ -34,6 +45,9 @@ export class JobsController {
 
   @Post(':id/cancel')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a job that has not ended (a running one is told to stop)' })
+  @ApiOkResponse({ description: 'The cancelled job' })
+  @ApiProblems(400, 409)
   async cancel(
     @Param('id') id: string,
     @Body() body: CancelJobDto,
@@ -48,6 +62,9 @@ export class JobsController {
 
   @Post(':id/retry')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Put a FAILED or CANCELLED job back in the queue with a fresh budget' })
+  @ApiOkResponse({ description: 'The queued job' })
+  @ApiProblems(409, 503)
   async retry(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const found = await this.ops.find(id, principal);
     return jobView(found.type.definition.type, await this.ops.retry(found));

@@ -152,6 +152,10 @@ export class MaintenanceService {
       { jobId: row.id, jobType: type.definition.type, tenantId: row.tenant_id, state },
       `orphan rescue: ${why}`,
     );
+    this.ops.metrics.orphanRescues.inc({
+      type: type.definition.type,
+      action: retry ? 'requeued' : 'failed',
+    });
     if (!retry) return 'failed';
     return (await this.ops.enqueue(type, changed)) ? 'requeued' : undefined;
   }

@@ -1,3 +1,5 @@
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { BullBoardModule } from '@bull-board/nestjs';
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { JobTypeDefinition } from '../../../src/common/tracking/job-type';
@@ -23,7 +25,10 @@ export class TestJobModule {
     };
     return {
       module: TestJobModule,
-      imports: [BullModule.registerQueue({ name: TEST_QUEUE })],
+      imports: [
+        BullModule.registerQueue({ name: TEST_QUEUE }),
+        BullBoardModule.forFeature({ name: TEST_QUEUE, adapter: BullMQAdapter }),
+      ],
       providers: [
         { provide: TEST_JOB_DEFINITION, useValue: definition },
         TestJobService,

@@ -1,0 +1,32 @@
+import { Controller, Get, Header, Headers, UnauthorizedException } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { timingSafeEqual } from 'node:crypto';
+import { Public } from '../../common/auth/auth.decorators';
+import { JobMetrics } from '../../common/tracking/job-metrics';
+import { AppConfig } from '../../config/app-config';
+
+/** Prometheus scrape endpoint (text exposition format); a bearer token when METRICS_TOKEN is set. */
+@ApiExcludeController()
+@Public()
+@Controller('metrics')
+export class MetricsController {
+  constructor(
+    private readonly metrics: JobMetrics,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @Header('Cache-Control', 'no-store')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  async scrape(@Headers('authorization') authorization?: string): Promise<string> {
+    const expected = this.config.env.METRICS_TOKEN;
+    if (expected) {
+      const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '');
+      const want = Buffer.from(expected);
+      if (given.length !== want.length || !timingSafeEqual(given, want)) {
+        throw new UnauthorizedException('/metrics needs the METRICS_TOKEN bearer token');
+      }
+    }
+    return this.metrics.registry.metrics();
+  }
+}
