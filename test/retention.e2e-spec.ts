@@ -1,5 +1,8 @@
 import { JobStatus } from '../src/common/tracking/job-status';
+import { runMaintenance } from '../src/cli/maintenance';
 import { MaintenanceService } from '../src/modules/maintenance/maintenance.service';
+import { TestJob } from './support/test-job/test-job.entity';
+import { TestJobModule } from './support/test-job/test-job.module';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
 
@@ -73,5 +76,25 @@ describe('retention', () => {
 
     // A second run finds nothing more.
     expect((await t.app.get(MaintenanceService).applyRetention()).deleted).toBe(0);
+  });
+
+  it('runs as a one-off maintenance command beside the running app', async () => {
+    const owner = { sub: 'tester', tenant: 'acme', roles: [] };
+    const { job } = await t.service.createAndEnqueue({}, owner);
+    const old = new Date(Date.now() - 200 * 86_400_000);
+    await t.orm.em
+      .fork()
+      .getConnection()
+      .execute("UPDATE test_jobs SET status = 'COMPLETED', completed_at = ? WHERE id = ?", [
+        old,
+        job.id,
+      ]);
+    const result = await runMaintenance('retention', {
+      env,
+      imports: [TestJobModule.forRoot()],
+      entities: [TestJob],
+    });
+    expect(result).toEqual({ deleted: 1 });
+    expect(await t.orm.em.fork().findOne(TestJob, { id: job.id })).toBeNull();
   });
 });
