@@ -16,7 +16,7 @@ ensure_node() {
   fi
   if ! node_ok; then
     echo "jobtrack: Node >= 22.17 needed; installing Node 24 from the npm registry into .tools/" >&2
-    npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error node@24
+    npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error node@24 >&2
     export PATH="$PWD/.tools/node_modules/.bin:$PATH"
     node_ok || { echo "jobtrack: could not provision Node 24" >&2; exit 1; }
   fi
@@ -28,15 +28,16 @@ ensure_deps() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     # npm ci is the contract; the registry reachable here lacks other platforms' optional
     # binaries, so fall back to an install that follows the lockfile unchanged.
-    if ! npm ci --no-audit --no-fund --loglevel=error 2>.npm-ci.log; then
+    # Install output goes to stderr: `TOKEN=$(npm run -s token ...)` must capture only the token.
+    if ! npm ci --no-audit --no-fund --loglevel=error >&2 2>.npm-ci.log; then
       echo "jobtrack: npm ci refused the lockfile (see .npm-ci.log); installing from it with npm install" >&2
-      npm install --no-audit --no-fund --no-save --loglevel=error
+      npm install --no-audit --no-fund --no-save --loglevel=error >&2
     fi
     echo "$want" >"$stamp"
   fi
 }
 
-build() { npx tsc -p tsconfig.build.json; }
+build() { npx tsc -p tsconfig.build.json >&2; }
 
 cmd=${1:-start}
 shift || true

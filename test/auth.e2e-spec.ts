@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { JobStatus } from '../src/common/tracking/job-status';
@@ -164,6 +165,30 @@ describe('authentication, tenant scope and problem+json errors', () => {
     const refused = cli(['--sub', 'carol']);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/--tenant/);
+  });
+
+  it('verifies tokens with a configured public key, whatever algorithm a forged token claims', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const keyed = await startTestApp({ ...env, JWT_PUBLIC_KEY: pem, APP_ROLE: 'api' });
+    try {
+      const signed = (alg: string, key: Parameters<SignJWT['sign']>[0]) =>
+        new SignJWT({ tenant: 'acme' })
+          .setProtectedHeader({ alg })
+          .setSubject('alice')
+          .setExpirationTime('1h')
+          .sign(key);
+      const good = await signed('ES256', privateKey);
+      const hmac = await signed('HS256', new TextEncoder().encode(pem)); // the classic key-confusion forgery
+      const job = (k: string) =>
+        keyed.http.get(`/api/v1/jobs/${acmeJob}`).set('Authorization', `Bearer ${k}`);
+      expect((await job(good)).status).toBe(200);
+      expect((await job(hmac)).status).toBe(401);
+      expect((await job(acme)).status).toBe(401); // an HS256 token from the shared secret no longer works
+      expect((await job(good)).status).toBe(200); // and nothing sticks after a refused token
+    } finally {
+      await keyed.close();
+    }
   });
 
   it('answers unknown routes with a 404 problem and serves the probes without a token', async () => {

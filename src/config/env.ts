@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { createPublicKey } from 'node:crypto';
 import {
   IsIn,
   IsInt,
@@ -143,6 +144,12 @@ export class EnvironmentVariables {
   @Min(50)
   ENQUEUE_TIMEOUT_MS: number = 2_000;
 
+  /** Live progress: at most one progress event per job per this interval to browsers (the last always). */
+  @int()
+  @IsInt()
+  @Min(0)
+  PROGRESS_EMIT_INTERVAL_MS: number = 100;
+
   /** Minimum time between two progress writes of one job to PostgreSQL. */
   @int()
   @IsInt()
@@ -199,9 +206,16 @@ export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables 
   );
   const env = plainToInstance(EnvironmentVariables, picked);
   const problems = validateSync(env, { skipMissingProperties: false }).map((e) => {
-    const shown = SECRET_VARIABLES.includes(e.property) ? '***' : e.value;
+    const shown = SECRET_VARIABLES.includes(e.property) ? '***' : picked[e.property];
     return `${e.property}=${JSON.stringify(shown)}: ${Object.values(e.constraints ?? {}).join('; ')}`;
   });
+  if (env.JWT_PUBLIC_KEY) {
+    try {
+      createPublicKey(env.JWT_PUBLIC_KEY);
+    } catch {
+      problems.push('JWT_PUBLIC_KEY: not a PEM public key');
+    }
+  }
   if (Boolean(env.BULL_BOARD_USER) !== Boolean(env.BULL_BOARD_PASSWORD)) {
     problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD: set both or neither');
   }

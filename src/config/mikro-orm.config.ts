@@ -3,7 +3,6 @@ import { defineConfig, Options } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from '../database/entities';
-import { validateEnv } from './env';
 
 type EntityClass = Options['entities'] extends (infer E)[] | undefined ? E : never;
 
@@ -30,6 +29,3 @@ export function buildOrmConfig(clientUrl: string, extraEntities: EntityClass[] =
     },
   });
 }
-
-/** The MikroORM CLI's configuration (`npm run migration:create`). */
-export default buildOrmConfig(validateEnv(process.env).DATABASE_URL);

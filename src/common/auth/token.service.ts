@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { importSPKI, JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { AppConfig } from '../../config/app-config';
 import { Principal } from './principal';
 
@@ -13,7 +14,7 @@ const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 @Injectable()
 export class TokenService {
   private readonly secret: Uint8Array;
-  private publicKey?: ReturnType<typeof importSPKI>;
+  private publicKey?: KeyObject;
 
   constructor(private readonly config: AppConfig) {
     this.secret = new TextEncoder().encode(config.env.JWT_SECRET);
@@ -23,12 +24,10 @@ export class TokenService {
     let payload: JWTPayload;
     try {
       if (this.config.env.JWT_PUBLIC_KEY) {
-        const header = JSON.parse(
-          Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8'),
-        ) as { alg?: string };
-        const alg = ASYMMETRIC_ALGORITHMS.includes(header.alg ?? '') ? header.alg! : 'RS256';
-        this.publicKey ??= importSPKI(this.config.env.JWT_PUBLIC_KEY, alg);
-        ({ payload } = await jwtVerify(token, await this.publicKey, {
+        // One key object for every token, whatever algorithm a token claims; jose checks
+        // that the token's alg fits the key and the allowed list.
+        this.publicKey ??= createPublicKey(this.config.env.JWT_PUBLIC_KEY);
+        ({ payload } = await jwtVerify(token, this.publicKey, {
           algorithms: ASYMMETRIC_ALGORITHMS,
           requiredClaims: ['exp', 'sub'],
         }));

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { AppConfig } from '../../config/app-config';
 import { ROOT_LOGGER } from '../logging/root-logger';
 import { redisOptionsFromUrl } from '../redis/redis-options';
+import { withTimeout } from '../util/with-timeout';
 
 export interface CancelMessage {
   jobId: string;
@@ -24,6 +25,7 @@ export class CancelBus implements OnApplicationShutdown {
   private publisher?: Redis;
   private subscriber?: Redis;
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly everyCancel = new Set<Listener>();
   private readonly channel: string;
   private readonly logger: Logger;
 
@@ -73,9 +75,16 @@ export class CancelBus implements OnApplicationShutdown {
     };
   }
 
+  /** Calls `listener` for every cancel of any job (the live-progress gateway). */
+  onAnyCancel(listener: Listener): void {
+    this.start();
+    this.everyCancel.add(listener);
+  }
+
   private dispatch(raw: string): void {
     try {
       const message = JSON.parse(raw) as CancelMessage;
+      for (const listener of this.everyCancel) listener(message);
       for (const listener of this.listeners.get(message.jobId) ?? []) listener(message);
     } catch (err) {
       this.logger.warn({ err }, 'ignored a malformed cancel message');
@@ -83,9 +92,17 @@ export class CancelBus implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([
-      this.publisher?.quit().catch(() => undefined),
-      this.subscriber?.quit().catch(() => undefined),
-    ]);
+    // quit() would wait forever in ioredis's offline queue while Redis is unreachable.
+    const close = (client?: Redis) =>
+      client &&
+      withTimeout(
+        client.quit().then(
+          () => undefined,
+          () => undefined,
+        ),
+        2_000,
+        () => client.disconnect(),
+      );
+    await Promise.all([close(this.publisher), close(this.subscriber)]);
   }
 }

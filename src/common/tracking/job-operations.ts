@@ -6,6 +6,7 @@ import { AppConfig } from '../../config/app-config';
 import { isAdmin, Principal } from '../auth/principal';
 import { DomainError } from '../http/domain-error';
 import { ROOT_LOGGER } from '../logging/root-logger';
+import { withTimeout } from '../util/with-timeout';
 import { BACKOFF_TYPE } from './backoff';
 import { CancelBus } from './cancel-bus';
 import { JobAttempt } from './job-attempt.entity';
@@ -76,17 +77,14 @@ export class JobOperations {
       removeOnFail: KEEP_FAILED,
     };
     const data: TrackedJobData = { id: job.id };
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
+      await withTimeout(
         type.queue.add(type.definition.type, data, options),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error('Redis did not answer in time')),
-            this.config.env.ENQUEUE_TIMEOUT_MS,
-          );
-        }),
-      ]);
+        this.config.env.ENQUEUE_TIMEOUT_MS,
+        () => {
+          throw new Error('Redis did not answer in time');
+        },
+      );
       return true;
     } catch (err) {
       this.logger.warn(
@@ -94,8 +92,6 @@ export class JobOperations {
         'enqueue failed; the row stays for the dispatcher',
       );
       return false;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

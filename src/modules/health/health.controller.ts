@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { Public } from '../../common/auth/auth.decorators';
 import { LifecycleService } from '../../common/lifecycle/lifecycle.service';
 import { redisOptionsFromUrl } from '../../common/redis/redis-options';
+import { withTimeout } from '../../common/util/with-timeout';
 import { AppConfig } from '../../config/app-config';
 import { pendingMigrations } from '../../database/database-bootstrap';
 
@@ -87,20 +88,13 @@ export class HealthController implements OnApplicationShutdown {
 
   private async probe(key: string, check: () => Promise<unknown>) {
     const indicator = this.indicator.check(key);
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        check(),
-        new Promise(
-          (_, reject) =>
-            (timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS)),
-        ),
-      ]);
+      await withTimeout(check(), CHECK_TIMEOUT_MS, () => {
+        throw new Error('timed out');
+      });
       return indicator.up();
     } catch (err) {
       return indicator.down({ message: (err as Error).message });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

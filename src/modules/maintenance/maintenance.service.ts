@@ -156,6 +156,7 @@ export class MaintenanceService {
       type: type.definition.type,
       action: retry ? 'requeued' : 'failed',
     });
+    if (!retry) this.ops.metrics.failed.inc({ type: type.definition.type });
     if (!retry) return 'failed';
     return (await this.ops.enqueue(type, changed)) ? 'requeued' : undefined;
   }
