@@ -10,6 +10,7 @@ import { AuthGuard } from './common/auth/auth.guard';
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
 import { createValidationPipe } from './common/http/validation';
 import { createRootLogger } from './common/logging/root-logger';
+import { ProgressModule } from './common/progress/progress.module';
 import { redisOptionsFromUrl } from './common/redis/redis-options';
 import { TrackingModule } from './common/tracking/tracking.module';
 import { AppConfig } from './config/app-config';
@@ -72,6 +73,7 @@ export class AppModule {
         MaintenanceModule,
         JobsModule,
         MonitoringModule,
+        ProgressModule,
         ...(options.imports ?? []),
       ],
       providers: [

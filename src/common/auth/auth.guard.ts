@@ -20,6 +20,12 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    if (context.getType() === 'ws') {
+      // Sockets are authenticated once, in the handshake (the progress gateway's middleware).
+      return Boolean(
+        context.switchToWs().getClient<{ data?: { principal?: unknown } }>().data?.principal,
+      );
+    }
     if (context.getType() !== 'http') return false;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization ?? '';

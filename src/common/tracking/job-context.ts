@@ -15,6 +15,14 @@ export interface ChildrenOutcome {
   byStatus: Record<string, number>;
 }
 
+/** What a worker puts in BullMQ's job progress: enough for any API replica to route it. */
+export interface QueueProgress extends JobProgress {
+  id: string;
+  tenantId: string | null;
+  /** The attempt reporting (a later attempt's progress follows an earlier end). */
+  attempt: number;
+}
+
 /** What `run()` gets besides its row. */
 export interface JobContext {
   /** Aborted on cancel, hard time limit or shutdown; check it between batches. */

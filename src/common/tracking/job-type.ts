@@ -16,6 +16,8 @@ export interface JobTypeDefinition<T extends TrackedJob = TrackedJob> {
   hardTimeLimitMs?: number;
   /** Jobs one worker process runs at once (default 1). */
   concurrency?: number;
+  /** Live events are also sent under this name, e.g. `upload` → `upload.progress`. */
+  eventAlias?: string;
   /** Properties of the unique domain key; create returns the existing row on a clash. */
   uniqueKey?: (keyof T & string)[];
 }

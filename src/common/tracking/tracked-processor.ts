@@ -5,9 +5,10 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { redisOptionsFromUrl } from '../redis/redis-options';
+import { withTimeout } from '../util/with-timeout';
 import { BACKOFF_TYPE, backoffDelay, DEFAULT_BACKOFF } from './backoff';
 import { AttemptOutcome } from './job-attempt.entity';
-import { JobContext, JobProgress, ProgressCounts } from './job-context';
+import { JobContext, JobProgress, ProgressCounts, QueueProgress } from './job-context';
 import {
   HardTimeLimitError,
   isRetryable,
@@ -94,12 +95,12 @@ export abstract class TrackedProcessor<T extends TrackedJob>
     while (this.running.size) await sleep(20);
     clearTimeout(grace);
     // BullMQ's close() waits forever while Redis is unreachable; the jobs are settled by now.
-    if (
-      !(await withTimeout(
-        worker.close().then(() => true),
-        false,
-      ))
-    ) {
+    const closed = await withTimeout(
+      worker.close().then(() => true),
+      STOP_TIMEOUT_MS,
+      () => false,
+    );
+    if (!closed) {
       this.log.warn('worker did not close in time (Redis unreachable?); leaving it');
     }
   }
@@ -178,7 +179,8 @@ export abstract class TrackedProcessor<T extends TrackedJob>
           message: message ?? null,
           counts,
         };
-        await job.updateProgress(p as unknown as object);
+        const routed: QueueProgress = { ...p, id, tenantId: row.tenantId, attempt: fence };
+        await job.updateProgress(routed as unknown as object);
         await rowProgress.push(p);
       },
       waitForChildren: async () => {
@@ -341,6 +343,7 @@ export abstract class TrackedProcessor<T extends TrackedJob>
         fence: row.attempts,
         closeAttempt,
       });
+      this.deps.ops.metrics.failed.inc({ type: this.definition.type });
       throw new UnrecoverableError('attempts exhausted');
     }
     this.log.info(
@@ -366,7 +369,8 @@ export abstract class TrackedProcessor<T extends TrackedJob>
   private async giveBack(job: Job, token: string): Promise<never> {
     await withTimeout(
       job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token).catch(() => undefined),
-      undefined,
+      STOP_TIMEOUT_MS,
+      () => undefined,
     );
     throw new DelayedError(); // if the move timed out, the lock expires and the job is redelivered
   }
@@ -377,18 +381,6 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
     if (signal.aborted) reject(signal.reason);
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
-}
-
-async function withTimeout<V>(promise: Promise<V>, fallback: V): Promise<V> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<V>((resolve) => (timer = setTimeout(() => resolve(fallback), STOP_TIMEOUT_MS))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function hasDetails(err: Error): err is Error & { details: unknown } {
