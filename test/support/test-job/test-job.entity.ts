@@ -10,6 +10,8 @@ export interface TestScript {
   failTimes?: number;
   /** Fail with a NonRetryableError. */
   nonRetryable?: boolean;
+  /** Put the wall-clock time (ms, sub-ms precision) in each progress message (latency benchmark). */
+  stampProgress?: boolean;
   /** Report progress in this many steps of `stepMs` each. */
   steps?: number;
   stepMs?: number;

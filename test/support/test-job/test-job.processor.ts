@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JobContext } from '../../../src/common/tracking/job-context';
 import { NonRetryableError } from '../../../src/common/tracking/job-errors';
@@ -30,8 +31,11 @@ export class TestJobProcessor extends TrackedProcessor<TestJob> {
     const { script } = job;
     const steps = script.steps ?? 0;
     for (let i = 1; i <= steps; i++) {
-      await sleep(script.stepMs ?? 10, undefined, { signal: ctx.signal });
-      await ctx.progress((i / steps) * 100, `step ${i} of ${steps}`, { done: i, total: steps });
+      if (script.stepMs !== 0) await sleep(script.stepMs ?? 10, undefined, { signal: ctx.signal });
+      const message = script.stampProgress
+        ? String(performance.timeOrigin + performance.now())
+        : `step ${i} of ${steps}`;
+      await ctx.progress((i / steps) * 100, message, { done: i, total: steps });
     }
     if (script.children) {
       const owner = { sub: job.createdBy ?? 'system', tenant: job.tenantId, roles: [] };
