@@ -9,7 +9,7 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { startTestApp } from '../test/utils/test-app';
-import { benchEnv, cleanupEnv, machine, percentile } from './bench-env';
+import { benchEnv, cleanupEnv, machine, percentile, runBench } from './bench-env';
 
 async function main() {
   const requests = Number(process.argv[2] ?? 1000);
@@ -49,10 +49,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

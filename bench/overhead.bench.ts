@@ -14,7 +14,7 @@ import { JobTypeRegistry } from '../src/common/tracking/job-type.registry';
 import { redisOptionsFromUrl } from '../src/common/redis/redis-options';
 import { TestJobProcessor } from '../test/support/test-job/test-job.processor';
 import { startTestApp } from '../test/utils/test-app';
-import { benchEnv, cleanupEnv, machine } from './bench-env';
+import { benchEnv, cleanupEnv, machine, runBench } from './bench-env';
 
 const KEEP = {
   removeOnComplete: { age: 86_400, count: 1_000 },
@@ -115,10 +115,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

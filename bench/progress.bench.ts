@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { io, Socket } from 'socket.io-client';
 import { ChildApp } from '../test/utils/child-app';
 import { startTestApp } from '../test/utils/test-app';
-import { benchEnv, cleanupEnv, machine, percentile } from './bench-env';
+import { benchEnv, cleanupEnv, machine, percentile, runBench } from './bench-env';
 
 interface Event {
   id: string;
@@ -138,10 +138,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);
