@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobStatus } from '../src/common/tracking/job-status';
+import { PrivateRedis } from './utils/private-redis';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
 
@@ -153,6 +154,33 @@ describe('operator surfaces', () => {
       );
     } finally {
       await api.close();
+    }
+  });
+
+  it('answers /metrics promptly while Redis hangs, and counts the failed read', async () => {
+    const redis = await PrivateRedis.start();
+    const frozen = await startTestApp({
+      ...isolatedEnv({ REDIS_URL: redis.url }),
+      DATABASE_URL: env.DATABASE_URL,
+      APP_ROLE: 'api',
+    });
+    try {
+      redis.pause();
+      for (const scrape of [1, 2]) {
+        const started = Date.now();
+        const res = await frozen.http.get('/metrics').expect(200);
+        expect(Date.now() - started).toBeLessThan(5_000);
+        const samples = parseMetrics(res.text);
+        expect([...samples.keys()].some((k) => k.startsWith('jobtrack_queue_jobs'))).toBe(false); // no stale depth
+        expect(samples.get('jobtrack_outbox_pending_jobs{type="test"}')).toBe(0); // PostgreSQL still read
+        // The failed read of the first scrape is counted, and shows from the next one.
+        if (scrape === 2)
+          expect(samples.get('jobtrack_metrics_collect_errors_total{source="redis"}')).toBe(1);
+      }
+    } finally {
+      redis.resume();
+      await frozen.close();
+      await redis.stop();
     }
   });
 

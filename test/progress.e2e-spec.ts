@@ -1,6 +1,8 @@
 import { io, Socket } from 'socket.io-client';
 import type { ProgressEvent } from '../src/common/progress/progress-event';
 import { JobStatus } from '../src/common/tracking/job-status';
+import { JobTypeRegistry } from '../src/common/tracking/job-type.registry';
+import { MaintenanceService } from '../src/modules/maintenance/maintenance.service';
 import { ChildApp } from './utils/child-app';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
@@ -141,6 +143,36 @@ describe('live progress over Socket.IO (API and worker in separate processes)', 
       what: 'the owner to see the end',
     });
     expect(spy.of(res.body.id)).toEqual([]);
+  });
+
+  it('tells subscribers when orphan rescue fails a job no worker will report', async () => {
+    await worker.stop();
+    const token = await api.token({ tenant: 'acme' });
+    const watcher = await connect(token);
+    const res = await api.http
+      .post('/api/v1/test-jobs')
+      .set('Authorization', `Bearer ${token}`)
+      .send({})
+      .expect(202);
+    const id = res.body.id as string;
+    await watcher.emit('subscribe', { jobId: id });
+    // Its last allowed attempt died with the worker, and Redis lost the queue job.
+    await api.orm.em
+      .fork()
+      .getConnection()
+      .execute("UPDATE test_jobs SET status = 'PROCESSING', attempts = max_attempts WHERE id = ?", [
+        id,
+      ]);
+    await api.app.get(JobTypeRegistry).get('test')!.queue.remove(id);
+    expect(await api.app.get(MaintenanceService).rescueOrphans()).toEqual({
+      requeued: 0,
+      failed: 1,
+    });
+    await waitFor(() => watcher.of(id).some((e) => e.name === 'job.failed'), {
+      what: 'job.failed',
+    });
+    expect(watcher.of(id).map((e) => e.name)).toEqual(['job.failed']);
+    expect(watcher.of(id)[0].payload.error).toMatch(/orphaned with no attempts left/);
   });
 
   it('tells subscribers when a queued job is cancelled', async () => {

@@ -5,6 +5,8 @@ export interface Principal {
   /** Tenant the caller acts for; null only for admin or service tokens without a tenant. */
   tenant: string | null;
   roles: string[];
+  /** When the token stops being valid (seconds since the epoch), if it says. */
+  expiresAt?: number;
 }
 
 export const ADMIN_ROLE = 'admin';

@@ -69,7 +69,7 @@ function toPrincipal(payload: JWTPayload): Principal {
   if (tenant === undefined && !roles.includes('admin')) {
     throw new InvalidTokenError('the token has no tenant claim');
   }
-  return { sub: payload.sub!, tenant: tenant ?? null, roles };
+  return { sub: payload.sub!, tenant: tenant ?? null, roles, expiresAt: payload.exp };
 }
 
 function describe(err: unknown): string {

@@ -29,13 +29,17 @@ import { eventFromRow, ProgressEvent, TERMINAL_EVENT } from './progress-event';
 
 type Ack = { ok: true; job?: ProgressEvent } | { ok: false; error: string };
 const ALL = 'all';
-/** Terminal events already sent, remembered this long (one terminal event per job). */
+/** Terminal events already sent are remembered this long (one terminal event per attempt). */
 const ENDED_MEMORY_MS = 10 * 60_000;
+/** A job whose progress stopped this long ago without an end is forgotten. */
+const IDLE_BURST_MS = 5 * 60_000;
+/** Jobs one socket may follow one by one (its tenant's jobs arrive anyway). */
+const MAX_JOB_ROOMS = 100;
 
 /**
  * Socket.IO namespace `/progress`. Fed by BullMQ QueueEvents (progress, completed,
- * failed) and the cancel channel, so every API replica relays what any worker reports,
- * with no Socket.IO adapter. The row in PostgreSQL decides terminal events.
+ * failed, removed) and the cancel channel, so every API replica relays what any worker
+ * reports, with no Socket.IO adapter. The row in PostgreSQL decides terminal events.
  */
 @WebSocketGateway({ namespace: '/progress', cors: { origin: true, credentials: true } })
 export class ProgressGateway
@@ -43,9 +47,10 @@ export class ProgressGateway
 {
   @WebSocketServer() private readonly server!: Namespace;
   private readonly queueEvents: QueueEvents[] = [];
-  private readonly bursts = new Map<string, Throttle<ProgressEvent>>();
-  /** Last terminal event sent per job: its attempt number and when (one end per attempt). */
+  private readonly bursts = new Map<string, { throttle: Throttle<ProgressEvent>; last: number }>();
+  /** Last terminal event sent per job, in insertion order (so the oldest are evicted first). */
   private readonly ended = new Map<string, { attempt: number; at: number }>();
+  private sweeper?: NodeJS.Timeout;
   private readonly logger: Logger;
 
   constructor(
@@ -78,6 +83,15 @@ export class ProgressGateway
   handleConnection(socket: Socket): void {
     const principal = socket.data.principal as Principal;
     if (principal.tenant) void socket.join(`tenant:${principal.tenant}`);
+    if (principal.expiresAt) {
+      // The token was checked once, at the handshake: the socket ends with it.
+      const expiry = setTimeout(
+        () => socket.disconnect(true),
+        Math.max(0, principal.expiresAt * 1000 - Date.now()),
+      );
+      expiry.unref();
+      socket.once('disconnect', () => clearTimeout(expiry));
+    }
   }
 
   @SubscribeMessage('subscribe')
@@ -90,11 +104,21 @@ export class ProgressGateway
       return { ok: true };
     }
     if (typeof jobId !== 'string') return { ok: false, error: 'jobId (string) is required' };
+    const room = `job:${jobId}`;
+    const rooms = [...socket.rooms].filter((r) => r.startsWith('job:'));
+    if (!rooms.includes(room) && rooms.length >= MAX_JOB_ROOMS) {
+      return {
+        ok: false,
+        error: `a connection may follow at most ${MAX_JOB_ROOMS} jobs; unsubscribe first`,
+      };
+    }
+    // Join before reading: an end that happens meanwhile then reaches this socket too.
+    await socket.join(room);
     try {
       const { type, job } = await this.ops.find(jobId, principal);
-      await socket.join(`job:${job.id}`);
       return { ok: true, job: eventFromRow(type.definition.type, job) };
     } catch (err) {
+      await socket.leave(room);
       if (err instanceof DomainError && err.code === 'NOT_FOUND')
         return { ok: false, error: 'job not found' };
       this.logger.warn({ err, jobId }, 'subscribe failed');
@@ -126,14 +150,18 @@ export class ProgressGateway
         ),
       );
       events.on('progress', ({ data }) => this.onProgress(type, data as unknown as QueueProgress));
-      events.on('completed', ({ jobId }) => void this.onEnded(type, jobId));
-      events.on('failed', ({ jobId }) => void this.onEnded(type, jobId));
+      for (const name of ['completed', 'failed', 'removed'] as const) {
+        events.on(name, ({ jobId }: { jobId: string }) => void this.onEnded(type, jobId));
+      }
       this.queueEvents.push(events);
     }
-    this.cancelBus.onAnyCancel(({ jobId }) => void this.onCancelled(jobId));
+    this.cancelBus.onAnyMessage(({ jobId }) => void this.onAnnounced(jobId));
+    this.sweeper = setInterval(() => this.sweepIdleBursts(), 60_000);
+    this.sweeper.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
     // QueueEvents.close() waits forever while Redis is unreachable.
     await Promise.all(
       this.queueEvents.map((e) =>
@@ -161,36 +189,53 @@ export class ProgressGateway
     };
     let burst = this.bursts.get(data.id);
     if (!burst) {
-      burst = new Throttle<ProgressEvent>(this.config.env.PROGRESS_EMIT_INTERVAL_MS, async (e) =>
-        this.emit(type, data.tenantId, 'progress', e),
+      const throttle = new Throttle<ProgressEvent>(
+        this.config.env.PROGRESS_EMIT_INTERVAL_MS,
+        async (e) => this.emit(type, data.tenantId, 'progress', e),
       );
+      burst = { throttle, last: 0 };
       this.bursts.set(data.id, burst);
     }
-    void burst.push(event);
+    burst.last = Date.now();
+    void burst.throttle.push(event);
   }
 
-  /** BullMQ says a job ended: the row says how (a retry, a stale delivery and so on are not ends). */
+  /** BullMQ says a queue job ended or left: the row says whether the job ended, and how. */
   private async onEnded(type: RegisteredJobType, jobId: string): Promise<void> {
-    const job = await this.ops.store
-      .em()
-      .findOne(type.definition.entity, { id: jobId } as never)
-      .catch(() => null);
+    const job = await this.readRow(type, jobId);
     if (job) await this.emitEnd(type, job);
+    else this.dropBurst(jobId); // a stale delivery or an unknown id: nothing more will come from it
   }
 
-  private async onCancelled(jobId: string): Promise<void> {
+  /** A cancel, or an end no worker reported (orphan rescue). */
+  private async onAnnounced(jobId: string): Promise<void> {
     const found = await this.ops.find(jobId, SYSTEM_PRINCIPAL).catch(() => undefined);
     if (found) await this.emitEnd(found.type, found.job);
   }
 
+  private async readRow(type: RegisteredJobType, id: string): Promise<TrackedJob | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ops.store.em().findOne(type.definition.entity, { id } as never);
+      } catch (err) {
+        if (attempt === 3) {
+          this.logger.warn({ err, jobId: id }, 'could not read the job to announce its end');
+          return null;
+        }
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+  }
+
   private async emitEnd(type: RegisteredJobType, job: TrackedJob): Promise<void> {
     const name = TERMINAL_EVENT[job.status as JobStatus];
+    if (!name) return;
     // One end per attempt: BullMQ's event and the cancel channel may both report it.
-    if (!name || (this.ended.get(job.id)?.attempt ?? -1) >= job.attempts) return;
+    if ((this.ended.get(job.id)?.attempt ?? -1) >= job.attempts) return;
     this.remember(job.id, job.attempts);
     const burst = this.bursts.get(job.id);
     this.bursts.delete(job.id);
-    await burst?.flush(); // the last progress goes out before the end
+    await burst?.throttle.flush(); // the last progress goes out before the end
     this.emit(type, job.tenantId, name, eventFromRow(type.definition.type, job));
   }
 
@@ -208,10 +253,21 @@ export class ProgressGateway
 
   private remember(id: string, attempt: number): void {
     const now = Date.now();
+    this.ended.delete(id); // re-inserted at the end: the map stays in time order
     this.ended.set(id, { attempt, at: now });
-    if (this.ended.size > 10_000) {
-      for (const [key, end] of this.ended)
-        if (now - end.at > ENDED_MEMORY_MS) this.ended.delete(key);
+    for (const [key, end] of this.ended) {
+      if (now - end.at <= ENDED_MEMORY_MS && this.ended.size <= 100_000) break;
+      this.ended.delete(key);
     }
+  }
+
+  private dropBurst(id: string): void {
+    this.bursts.get(id)?.throttle.cancel();
+    this.bursts.delete(id);
+  }
+
+  private sweepIdleBursts(): void {
+    const now = Date.now();
+    for (const [id, burst] of this.bursts) if (now - burst.last > IDLE_BURST_MS) this.dropBurst(id);
   }
 }

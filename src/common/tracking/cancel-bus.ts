@@ -10,22 +10,27 @@ export interface CancelMessage {
   jobId: string;
   cancelledBy: string | null;
   reason: string | null;
+  /** 'cancel' (default): stop the job. 'ended': a job ended outside a worker (orphan rescue). */
+  kind?: 'cancel' | 'ended';
 }
 
 type Listener = (message: CancelMessage) => void;
+
+const PUBLISH_TIMEOUT_MS = 2_000;
 
 /**
  * Cancels running jobs from any process: the API publishes on a Redis channel, every
  * worker process listens and aborts the signal of the job if it runs it. (BullMQ's own
  * `worker.cancelJob` only reaches jobs of the calling process.) A lost message is caught
- * by the worker's next progress write, which finds the row no longer PROCESSING.
+ * by the worker's next progress write, which finds the row no longer PROCESSING. The
+ * live-progress gateways listen too, for cancels and for ends no worker reports.
  */
 @Injectable()
 export class CancelBus implements OnApplicationShutdown {
   private publisher?: Redis;
   private subscriber?: Redis;
   private readonly listeners = new Map<string, Set<Listener>>();
-  private readonly everyCancel = new Set<Listener>();
+  private readonly everyMessage = new Set<Listener>();
   private readonly channel: string;
   private readonly logger: Logger;
 
@@ -37,18 +42,24 @@ export class CancelBus implements OnApplicationShutdown {
     this.logger = root.child({ context: CancelBus.name });
   }
 
-  /** Tells whichever worker runs the job to stop. */
+  /** Tells every process (the worker running the job, the gateways); fails fast without Redis. */
   async publish(message: CancelMessage): Promise<void> {
     this.publisher ??= new Redis({
       ...redisOptionsFromUrl(this.config.env.REDIS_URL),
       maxRetriesPerRequest: 1,
     });
-    await this.publisher.publish(this.channel, JSON.stringify(message));
+    await withTimeout(
+      this.publisher.publish(this.channel, JSON.stringify(message)),
+      PUBLISH_TIMEOUT_MS,
+      () => {
+        throw new Error('Redis did not answer in time');
+      },
+    );
   }
 
   /**
-   * Subscribes this (worker) process once. Not awaited on purpose: while Redis is down
-   * the subscription waits in ioredis's queue and is renewed on every reconnect.
+   * Subscribes this process once. Not awaited on purpose: while Redis is down the
+   * subscription waits in ioredis's queue and is renewed on every reconnect.
    */
   start(): void {
     if (this.subscriber) return;
@@ -75,19 +86,28 @@ export class CancelBus implements OnApplicationShutdown {
     };
   }
 
-  /** Calls `listener` for every cancel of any job (the live-progress gateway). */
-  onAnyCancel(listener: Listener): void {
+  /** Calls `listener` for every message (cancels and ends) of any job: the live-progress gateway. */
+  onAnyMessage(listener: Listener): void {
     this.start();
-    this.everyCancel.add(listener);
+    this.everyMessage.add(listener);
   }
 
   private dispatch(raw: string): void {
+    let message: CancelMessage;
     try {
-      const message = JSON.parse(raw) as CancelMessage;
-      for (const listener of this.everyCancel) listener(message);
-      for (const listener of this.listeners.get(message.jobId) ?? []) listener(message);
+      message = JSON.parse(raw) as CancelMessage;
     } catch (err) {
       this.logger.warn({ err }, 'ignored a malformed cancel message');
+      return;
+    }
+    const forTheJob =
+      message.kind === 'ended' ? [] : [...(this.listeners.get(message.jobId) ?? [])];
+    for (const listener of [...this.everyMessage, ...forTheJob]) {
+      try {
+        listener(message); // one failing listener must not keep the others (a worker's abort) from running
+      } catch (err) {
+        this.logger.warn({ err, jobId: message.jobId }, 'a cancel listener failed');
+      }
     }
   }
 

@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { withTimeout } from '../util/with-timeout';
 import { JobStatus } from './job-status';
 import { JobTypeRegistry } from './job-type.registry';
 import { TrackingStore } from './tracking-store';
 
+/** Bound on each scrape-time read. */
+const COLLECT_TIMEOUT_MS = 2_000;
 const QUEUE_STATES = [
   'waiting',
   'active',
@@ -82,37 +85,61 @@ export class JobMetrics {
     ]) {
       this.registry.removeSingleMetric(name);
     }
+    // Gauges read at scrape time are bounded and isolated: a slow or failing Redis or
+    // PostgreSQL drops their series (and counts the failure), never the whole scrape.
+    const collectErrors = new Counter({
+      name: 'jobtrack_metrics_collect_errors_total',
+      help: 'Scrape-time reads (queue depth from Redis, outbox backlog from PostgreSQL) that failed or timed out; shown from the next scrape.',
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+    });
+    const bounded = <V>(source: string, read: () => Promise<V>): Promise<V | undefined> =>
+      withTimeout(read(), COLLECT_TIMEOUT_MS, () => {
+        throw new Error('timed out');
+      }).catch(() => {
+        collectErrors.inc({ source });
+        return undefined;
+      });
     new Gauge({
       name: 'jobtrack_queue_jobs',
-      help: 'Jobs in each BullMQ queue, by state (read from Redis at scrape time).',
+      help: 'Jobs in each BullMQ queue, by state (read from Redis at scrape time; the same on every replica: use max()).',
       labelNames: ['queue', 'state'] as const,
       registers: [this.registry],
       async collect() {
+        const all = await Promise.all(
+          types.all().map(async ({ definition, queue }) => ({
+            queue: definition.queue,
+            counts: await bounded('redis', () => queue.getJobCounts(...QUEUE_STATES)),
+          })),
+        );
         this.reset();
-        for (const { definition, queue } of types.all()) {
-          const counts = await queue.getJobCounts(...QUEUE_STATES).catch(() => undefined);
-          for (const state of QUEUE_STATES) {
-            if (counts) this.set({ queue: definition.queue, state }, counts[state] ?? 0);
-          }
+        for (const { queue, counts } of all) {
+          if (counts)
+            for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
         }
       },
     });
     new Gauge({
       name: 'jobtrack_outbox_pending_jobs',
-      help: 'Rows saved but not yet handed to the queue (PENDING), by type; grows while Redis is down.',
+      help: 'Rows saved but not yet handed to the queue (PENDING), by type; grows while Redis is down. The same on every replica: use max().',
       labelNames: ['type'] as const,
       registers: [this.registry],
       async collect() {
+        const all = await Promise.all(
+          types.all().map(async ({ definition }) => ({
+            type: definition.type,
+            rows: await bounded('postgresql', () =>
+              store
+                .em()
+                .execute<{ n: number }[]>(
+                  `SELECT count(*)::int AS n FROM ${store.table(definition.entity)} WHERE status = ?`,
+                  [JobStatus.PENDING],
+                ),
+            ),
+          })),
+        );
         this.reset();
-        for (const { definition } of types.all()) {
-          const [{ n }] = await store
-            .em()
-            .execute<{ n: number }[]>(
-              `SELECT count(*)::int AS n FROM ${store.table(definition.entity)} WHERE status = ?`,
-              [JobStatus.PENDING],
-            );
-          this.set({ type: definition.type }, n);
-        }
+        for (const { type, rows } of all) if (rows) this.set({ type }, rows[0].n);
       },
     });
   }

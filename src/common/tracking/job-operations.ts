@@ -185,6 +185,13 @@ export class JobOperations {
     if (now?.status === JobStatus.QUEUED) await this.enqueue(type, now);
   }
 
+  /** Tells every process that a job ended outside a worker (for live events); best effort. */
+  async announceEnd(jobId: string): Promise<void> {
+    await this.cancelBus
+      .publish({ jobId, cancelledBy: null, reason: null, kind: 'ended' })
+      .catch((err) => this.logger.warn({ err, jobId }, 'end announcement not sent'));
+  }
+
   /** A cancelled parent takes its unfinished children (any type) with it. */
   private async cancelChildren(parentId: string, principal: Principal): Promise<void> {
     for (const type of this.registry.all()) {

@@ -157,7 +157,10 @@ export class MaintenanceService {
       action: retry ? 'requeued' : 'failed',
     });
     if (!retry) this.ops.metrics.failed.inc({ type: type.definition.type });
-    if (!retry) return 'failed';
+    if (!retry) {
+      await this.ops.announceEnd(row.id); // no worker will report this end: tell the live-progress gateways
+      return 'failed';
+    }
     return (await this.ops.enqueue(type, changed)) ? 'requeued' : undefined;
   }
 

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { isAdmin } from '../../common/auth/principal';
 import { TokenService } from '../../common/auth/token.service';
 import { AppConfig } from '../../config/app-config';
@@ -23,12 +23,10 @@ export function adminAuth(tokens: TokenService, config: AppConfig) {
     if (basic && user && password) {
       const decoded = Buffer.from(basic, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      if (
-        colon > 0 &&
-        same(decoded.slice(0, colon), user) &&
-        same(decoded.slice(colon + 1), password)
-      )
-        return next();
+      // Both fields are always compared, in constant time, so timing tells nothing.
+      const userOk = same(decoded.slice(0, Math.max(colon, 0)), user);
+      const passwordOk = same(decoded.slice(colon + 1), password);
+      if (colon > 0 && userOk && passwordOk) return next();
     }
     res.setHeader(
       'WWW-Authenticate',
@@ -38,10 +36,10 @@ export function adminAuth(tokens: TokenService, config: AppConfig) {
   };
 }
 
-function same(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+/** Constant-time equality of two strings, whatever their lengths (compares SHA-256 digests). */
+export function same(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 function problem(res: Response, status: number, detail: string): void {

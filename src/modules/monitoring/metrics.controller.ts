@@ -1,9 +1,10 @@
 import { Controller, Get, Header, Headers, UnauthorizedException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { timingSafeEqual } from 'node:crypto';
+
 import { Public } from '../../common/auth/auth.decorators';
 import { JobMetrics } from '../../common/tracking/job-metrics';
 import { AppConfig } from '../../config/app-config';
+import { same } from './admin-auth.middleware';
 
 /** Prometheus scrape endpoint (text exposition format); a bearer token when METRICS_TOKEN is set. */
 @ApiExcludeController()
@@ -21,9 +22,8 @@ export class MetricsController {
   async scrape(@Headers('authorization') authorization?: string): Promise<string> {
     const expected = this.config.env.METRICS_TOKEN;
     if (expected) {
-      const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '');
-      const want = Buffer.from(expected);
-      if (given.length !== want.length || !timingSafeEqual(given, want)) {
+      const given = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';
+      if (!same(given, expected)) {
         throw new UnauthorizedException('/metrics needs the METRICS_TOKEN bearer token');
       }
     }
