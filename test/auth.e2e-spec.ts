@@ -191,6 +191,33 @@ describe('authentication, tenant scope and problem+json errors', () => {
     }
   });
 
+  it('checks issuer and audience when configured', async () => {
+    const strict = await startTestApp({
+      ...env,
+      JWT_ISSUER: 'https://idp.example',
+      JWT_AUDIENCE: 'jobtrack',
+      APP_ROLE: 'api',
+    });
+    try {
+      const job = (k: string) =>
+        strict.http.get(`/api/v1/jobs/${acmeJob}`).set('Authorization', `Bearer ${k}`);
+      expect((await job(await strict.token({ tenant: 'acme' }))).status).toBe(200); // minted with iss and aud
+      const other = await new SignJWT({ tenant: 'acme' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('alice')
+        .setIssuer('https://idp.example')
+        .setAudience('another-service')
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(DEV_JWT_SECRET));
+      const res = await job(other);
+      expect(res.status).toBe(401);
+      expect(res.body.detail).toMatch(/aud/);
+      expect((await job(acme)).status).toBe(401); // no iss, no aud
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('answers unknown routes with a 404 problem and serves the probes without a token', async () => {
     expectProblem(
       await t.http.get('/api/v1/nothing-here').set('Authorization', `Bearer ${acme}`),

@@ -56,6 +56,18 @@ export class EnvironmentVariables {
   @MinLength(16)
   JWT_SECRET: string = DEV_JWT_SECRET;
 
+  /** When set, tokens must carry this `iss` (and minted tokens get it). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  JWT_ISSUER?: string;
+
+  /** When set, tokens must carry this `aud` (and minted tokens get it). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  JWT_AUDIENCE?: string;
+
   /** Optional PEM public key (secret-free) to verify RS256/ES256 tokens instead of the secret. */
   @IsOptional()
   @IsString()
@@ -184,6 +196,8 @@ export class EnvironmentVariables {
 /** Variables without a default (class fields left undefined are not enumerable keys). */
 export const OPTIONAL_VARIABLES = [
   'JWT_PUBLIC_KEY',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
   'BULL_BOARD_USER',
   'BULL_BOARD_PASSWORD',
   'METRICS_TOKEN',

@@ -30,11 +30,13 @@ export class TokenService {
         ({ payload } = await jwtVerify(token, this.publicKey, {
           algorithms: ASYMMETRIC_ALGORITHMS,
           requiredClaims: ['exp', 'sub'],
+          ...this.audienceChecks(),
         }));
       } else {
         ({ payload } = await jwtVerify(token, this.secret, {
           algorithms: ['HS256'],
           requiredClaims: ['exp', 'sub'],
+          ...this.audienceChecks(),
         }));
       }
     } catch (err) {
@@ -43,14 +45,22 @@ export class TokenService {
     return toPrincipal(payload);
   }
 
+  private audienceChecks(): { issuer?: string; audience?: string } {
+    const { JWT_ISSUER: issuer, JWT_AUDIENCE: audience } = this.config.env;
+    return { ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}) };
+  }
+
   /** Signs an HS256 token (the `npm run token` command and tests). */
   async mint(principal: Principal, ttlSeconds = 24 * 3600): Promise<string> {
-    return new SignJWT({ tenant: principal.tenant ?? undefined, roles: principal.roles })
+    const { issuer, audience } = this.audienceChecks();
+    const jwt = new SignJWT({ tenant: principal.tenant ?? undefined, roles: principal.roles })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(principal.sub)
       .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-      .sign(this.secret);
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds);
+    if (issuer) jwt.setIssuer(issuer);
+    if (audience) jwt.setAudience(audience);
+    return jwt.sign(this.secret);
   }
 }
 
