@@ -70,12 +70,7 @@ describe('live progress over Socket.IO (API and worker in separate processes)', 
   it('streams monotonic progress and exactly one terminal event, under both names', async () => {
     const acme = await connect(await api.token({ tenant: 'acme' }));
     const token = await api.token({ tenant: 'acme' });
-    const res = await api.http
-      .post('/api/v1/test-jobs')
-      .set('Authorization', `Bearer ${token}`)
-      .send({ script: { steps: 40, stepMs: 10 } })
-      .expect(202);
-    const id = res.body.id as string;
+    const id = await api.createJob(token, { script: { steps: 40, stepMs: 10 } });
     const ack = await acme.emit('subscribe', { jobId: id });
     expect(ack.ok).toBe(true);
     expect(ack.job).toMatchObject({ id, type: 'test' });
@@ -149,12 +144,7 @@ describe('live progress over Socket.IO (API and worker in separate processes)', 
     await worker.stop();
     const token = await api.token({ tenant: 'acme' });
     const watcher = await connect(token);
-    const res = await api.http
-      .post('/api/v1/test-jobs')
-      .set('Authorization', `Bearer ${token}`)
-      .send({})
-      .expect(202);
-    const id = res.body.id as string;
+    const id = await api.createJob(token, {});
     await watcher.emit('subscribe', { jobId: id });
     // Its last allowed attempt died with the worker, and Redis lost the queue job.
     await api.orm.em

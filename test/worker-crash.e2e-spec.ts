@@ -24,12 +24,7 @@ describe('a worker process killed mid-job', () => {
     const doomed = await ChildApp.start({ ...env, APP_ROLE: 'worker' });
     children.push(doomed);
     const token = await api.token({ tenant: 'acme' });
-    const res = await api.http
-      .post('/api/v1/test-jobs')
-      .set('Authorization', `Bearer ${token}`)
-      .send({ script: { steps: 40, stepMs: 50 } })
-      .expect(202);
-    const id = res.body.id as string;
+    const id = await api.createJob(token, { script: { steps: 40, stepMs: 50 } });
     await waitFor(async () => (await api.row(id)).progress >= 10, {
       what: 'the job to be mid-way',
     });
@@ -61,12 +56,7 @@ describe('a worker process killed mid-job', () => {
     const doomed = await ChildApp.start({ ...env, APP_ROLE: 'worker' });
     children.push(doomed);
     const token = await api.token({ tenant: 'acme' });
-    const res = await api.http
-      .post('/api/v1/test-jobs')
-      .set('Authorization', `Bearer ${token}`)
-      .send({ script: { untilAborted: true } })
-      .expect(202);
-    const id = res.body.id as string;
+    const id = await api.createJob(token, { script: { untilAborted: true } });
     await api.waitForStatus(id, JobStatus.PROCESSING);
     doomed.kill('SIGKILL');
     await doomed.exited;
@@ -106,12 +96,7 @@ describe('a worker process killed mid-job', () => {
     const live: string[] = [];
     for (let i = 0; i < 210; i++) live.push((await api.service.createAndEnqueue({}, owner)).job.id);
     // The orphan comes after more live candidates than one page holds.
-    const res = await api.http
-      .post('/api/v1/test-jobs')
-      .set('Authorization', `Bearer ${token}`)
-      .send({})
-      .expect(202);
-    const id = res.body.id as string;
+    const id = await api.createJob(token, {});
     const registered = api.app.get(MaintenanceService)['ops'].registry.get('test')!;
     await registered.queue.remove(id); // as if Redis lost it
     expect(await registered.queue.getJobState(id)).toBe('unknown');

@@ -19,6 +19,8 @@ export interface TestApp {
   http: ReturnType<typeof request>;
   url: string;
   token(principal: Partial<Principal> & { tenant?: string | null }): Promise<string>;
+  /** POST /api/v1/test-jobs as `token`'s caller; expects 202 and returns the job's id. */
+  createJob(token: string, body?: object): Promise<string>;
   /** The test job row as stored now. */
   row(id: string): Promise<TestJob>;
   /** Polls the row until it has `status` (or fails with the last status seen). */
@@ -50,6 +52,14 @@ export async function startTestApp(env: Env, jobOptions: TestJobOptions = {}): P
     url: `http://127.0.0.1:${port}`,
     token: ({ sub = 'tester', tenant = 'acme', roles = [] }) => tokens.mint({ sub, tenant, roles }),
     row,
+    createJob: async (token, body = {}) => {
+      const res = await request(server)
+        .post('/api/v1/test-jobs')
+        .set('Authorization', `Bearer ${token}`)
+        .send(body);
+      if (res.status !== 202) throw new Error(`create answered ${res.status}: ${res.text}`);
+      return res.body.id as string;
+    },
     waitForStatus: (id, status, timeoutMs = 30_000) =>
       waitFor(
         async () => {

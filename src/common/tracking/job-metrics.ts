@@ -16,6 +16,11 @@ const QUEUE_STATES = [
   'waiting-children',
 ] as const;
 
+/** A counter of job events by type. */
+function byType(registry: Registry, name: string, help: string): Counter<'type'> {
+  return new Counter({ name, help, labelNames: ['type'] as const, registers: [registry] });
+}
+
 /**
  * The process's Prometheus metrics (one registry per app, so several apps can share a
  * test process). Counters are per process: Prometheus sums them over the replicas.
@@ -24,37 +29,30 @@ const QUEUE_STATES = [
 export class JobMetrics {
   readonly registry = new Registry();
 
-  readonly created = new Counter({
-    name: 'jobtrack_jobs_created_total',
-    help: 'Jobs created (tracking row inserted), by type.',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
-
-  readonly completed = new Counter({
-    name: 'jobtrack_jobs_completed_total',
-    help: 'Jobs that ended COMPLETED, by type.',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
-
-  readonly failed = new Counter({
-    name: 'jobtrack_jobs_failed_total',
-    help: 'Jobs that ended FAILED, by type.',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
-
-  readonly cancelled = new Counter({
-    name: 'jobtrack_jobs_cancelled_total',
-    help: 'Jobs cancelled, by type.',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
+  readonly created = byType(
+    this.registry,
+    'jobtrack_jobs_created_total',
+    'Jobs created (tracking row inserted), by type.',
+  );
+  readonly completed = byType(
+    this.registry,
+    'jobtrack_jobs_completed_total',
+    'Jobs that ended COMPLETED, by type.',
+  );
+  readonly failed = byType(
+    this.registry,
+    'jobtrack_jobs_failed_total',
+    'Jobs that ended FAILED, by type.',
+  );
+  readonly cancelled = byType(
+    this.registry,
+    'jobtrack_jobs_cancelled_total',
+    'Jobs cancelled, by type.',
+  );
 
   readonly attemptDuration = new Histogram({
     name: 'jobtrack_job_attempt_duration_seconds',
-    help: 'Duration of job attempts, by type and outcome (completed, retrying, failed, cancelled, handed_back).',
+    help: 'Duration of job attempts, by type and outcome (completed, retrying, failed, cancelled, handed_back, lost).',
     labelNames: ['type', 'outcome'] as const,
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
     registers: [this.registry],
