@@ -1,7 +1,11 @@
 import { Migration20261124024959 } from './Migration20261124024959';
+import { Migration20261124044312 } from './Migration20261124044312';
 
 /**
  * Every migration, in order. `npm run migration:create` writes a new file here; add its
  * class to this list (a test fails when a migration file is missing from it).
  */
-export const MIGRATIONS = [{ name: 'Migration20261124024959', class: Migration20261124024959 }];
+export const MIGRATIONS = [
+  { name: 'Migration20261124024959', class: Migration20261124024959 },
+  { name: 'Migration20261124044312', class: Migration20261124044312 },
+];

@@ -22,6 +22,7 @@ import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { MaintenanceModule } from './modules/maintenance/maintenance.module';
 import { MonitoringModule } from './modules/monitoring/monitoring.module';
+import { UploadsModule } from './modules/uploads/uploads.module';
 
 export interface AppOptions {
   /** Variables layered over process.env (tests give each app its own database and prefix). */
@@ -74,6 +75,7 @@ export class AppModule {
         JobsModule,
         MonitoringModule,
         ProgressModule,
+        UploadsModule,
         ...(options.imports ?? []),
       ],
       providers: [

@@ -100,6 +100,39 @@ export class EnvironmentVariables {
   @MinLength(1)
   UPLOAD_DIR: string = './var/uploads';
 
+  /** Largest uploaded file accepted, in bytes; larger ones get 413 and nothing is kept. */
+  @int()
+  @IsInt()
+  @Min(1)
+  UPLOAD_MAX_BYTES: number = 1024 * 1024 * 1024;
+
+  /** Longest CSV record (quotes and delimiters included), in bytes. */
+  @int()
+  @IsInt()
+  @Min(256)
+  @Max(16 * 1024 * 1024)
+  UPLOAD_MAX_LINE_BYTES: number = 64 * 1024;
+
+  /** Most data rows one upload may have. */
+  @int()
+  @IsInt()
+  @Min(1)
+  UPLOAD_MAX_ROWS: number = 10_000_000;
+
+  /** Rows per write batch: one COPY + one upsert (+ the checkpoint) per batch. */
+  @int()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  UPLOAD_BATCH_ROWS: number = 10_000;
+
+  /** Uploads one worker process imports at once. */
+  @int()
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  UPLOAD_CONCURRENCY: number = 2;
+
   /** Terminal tracking rows older than this many days are deleted with their files. */
   @int()
   @IsInt()

@@ -1,8 +1,11 @@
 import { JobAttempt } from '../common/tracking/job-attempt.entity';
 import { TrackedJob } from '../common/tracking/tracked-job.entity';
+import { Transaction } from '../modules/uploads/transaction.entity';
+import { Upload } from '../modules/uploads/upload.entity';
+import { UploadRowError } from '../modules/uploads/upload-row-error.entity';
 
 /**
  * Every production entity, in one list shared by the app and the MikroORM CLI (so a
  * generated migration sees exactly what the app runs). Job types add theirs here.
  */
-export const ENTITIES = [TrackedJob, JobAttempt];
+export const ENTITIES = [TrackedJob, JobAttempt, Upload, UploadRowError, Transaction];

@@ -41,6 +41,10 @@ export type DatasetDefinition<C extends readonly DatasetColumn[] = readonly Data
   readonly columns: C;
   /** The upsert key; tenant datasets include `tenant_id`, which comes from the job, not the file. */
   readonly naturalKey: readonly string[];
+  /** A timestamp column of the table set to now() when an upload changes a row. */
+  readonly updatedAtColumn?: string;
+  /** One line for the datasets listing. */
+  readonly description?: string;
 } & DatasetOwnership;
 
 /** The typed values of a valid row: optional columns left empty are null. */

@@ -6,6 +6,8 @@ export const TRANSACTIONS_DATASET = defineDataset({
   table: 'transactions',
   owner: 'tenant',
   naturalKey: ['tenant_id', 'external_id'],
+  updatedAtColumn: 'updated_at',
+  description: "A tenant's bank or ledger transactions; re-uploads update rows by external_id.",
   columns: [
     { name: 'external_id', type: { kind: 'text', maxLength: 64 }, required: true },
     { name: 'account', type: { kind: 'text', maxLength: 64 }, required: true },

@@ -1,0 +1,376 @@
+/**
+ * The import of one stored upload: read the CSV as a stream, validate every row, write valid
+ * rows in batches (COPY + one upsert per batch) while the next batch is being parsed, and
+ * keep the row errors. Partial mode commits each batch with its errors and the checkpoint,
+ * so a retry resumes after the last committed row; strict mode writes in one transaction
+ * that commits only if no row is invalid.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import type { Pool, PoolClient } from 'pg';
+import { JobContext } from '../../common/tracking/job-context';
+import { NonRetryableError } from '../../common/tracking/job-errors';
+import { CsvFormatError } from './csv/csv-format-error';
+import { readCsvRows } from './csv/csv-row-reader';
+import { createRowValidator, DatasetDefinition, requiredColumnNames } from './datasets/dataset';
+import { copyLine, DatasetWriter } from './datasets/dataset-writer';
+import { EMPTY_COUNTS, Upload, UploadCounts, UploadMode } from './upload.entity';
+
+export interface ImportLimits {
+  batchRows: number;
+  maxLineBytes: number;
+  maxRows: number;
+  /** Row errors kept per upload; all are counted. */
+  maxStoredErrors: number;
+}
+
+export interface RowErrorRecord {
+  row: number;
+  line: number;
+  column: string | null;
+  message: string;
+  value: string | null;
+}
+
+/** Raised when a batch cannot commit because the row is no longer this attempt's. */
+export class UploadSupersededError extends Error {
+  constructor() {
+    super('the upload is no longer running under this attempt (cancelled or taken over)');
+    this.name = 'UploadSupersededError';
+  }
+}
+
+/** Rows settled by one batch, before and after the database has had its say. */
+class Batch {
+  readonly keyed = new Map<string, string>(); // natural key → COPY line (last one wins)
+  readonly errors: RowErrorRecord[] = [];
+  rows = 0;
+  invalid = 0;
+  /** Rows superseded inside the batch by a later row with the same key. */
+  duplicatesChanged = 0;
+  duplicatesSame = 0;
+  lastRow = 0;
+}
+
+// Progress: validating 0-5 %, parsing and writing 5-95 % (by bytes read), finishing 95-100 %.
+const READ_FROM = 5;
+const READ_SPAN = 90;
+
+/** Rows newly written by a commit, by outcome (feeds the rows_imported metric). */
+export type CommittedRows = Pick<UploadCounts, 'inserted' | 'updated' | 'unchanged' | 'invalid'>;
+
+export class UploadImport {
+  private readonly writer: DatasetWriter;
+  private readonly validate: ReturnType<typeof createRowValidator>;
+  private counts: UploadCounts;
+  private storedErrors: number;
+  private errorsKept: number;
+  private lastRowRead = 0;
+  /** Last row whose outcome is committed. */
+  private checkpointRow: number;
+  private readonly resumeAfter: number;
+  /** Strict mode keeps its errors in memory (bounded) and writes them when the upload fails. */
+  private readonly strictErrors: RowErrorRecord[] = [];
+  /** Strict mode: the transaction is open and every row so far was valid. */
+  private strictWriting = true;
+  private firstCommit = true;
+  private client!: PoolClient;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly dataset: DatasetDefinition,
+    private readonly upload: Upload,
+    private readonly ctx: JobContext,
+    private readonly limits: ImportLimits,
+    private readonly onCommitted: (rows: CommittedRows) => void = () => undefined,
+  ) {
+    this.writer = new DatasetWriter(dataset, upload.tenantId);
+    this.validate = createRowValidator(dataset);
+    const resume = upload.mode === UploadMode.PARTIAL && upload.checkpointRow > 0;
+    this.resumeAfter = resume ? upload.checkpointRow : 0;
+    this.counts = resume ? { ...upload.counts } : { ...EMPTY_COUNTS };
+    this.storedErrors = resume ? upload.storedErrors : 0;
+    this.errorsKept = this.storedErrors;
+    this.checkpointRow = this.resumeAfter;
+  }
+
+  private get strict(): boolean {
+    return this.upload.mode === UploadMode.STRICT;
+  }
+
+  /** Runs the import and returns the final counts; bad files throw NonRetryableError. */
+  async run(): Promise<UploadCounts> {
+    const { ctx, upload } = this;
+    await ctx.progress(0, 'validating', this.progressCounts());
+    await access(upload.storedPath).catch(() => {
+      throw new NonRetryableError('the stored file of this upload is missing');
+    });
+    if (this.resumeAfter) {
+      ctx.logger.info({ checkpointRow: this.resumeAfter }, 'resuming after the checkpoint');
+    }
+    this.client = await this.pool.connect();
+    let healthy = true;
+    try {
+      await this.writer.prepare(this.client);
+      if (this.strict) await this.client.query('BEGIN');
+      await this.readAndWrite();
+      if (this.strict) await this.finishStrict();
+      else if (!(await this.saveProgress(this.counts, this.storedErrors, this.checkpointRow))) {
+        throw new UploadSupersededError(); // the last save: `total` is known only now
+      }
+      await ctx.progress(READ_FROM + READ_SPAN, 'finishing', this.progressCounts());
+      return this.counts;
+    } catch (err) {
+      healthy = err instanceof NonRetryableError || err instanceof UploadSupersededError;
+      throw err;
+    } finally {
+      if (this.strict) await this.client.query('ROLLBACK').catch(() => undefined);
+      // A connection abandoned mid-COPY or mid-statement must not go back to the pool.
+      this.client.release(healthy ? undefined : true);
+    }
+  }
+
+  /** Counts for progress events (`total` only once it is known). */
+  progressCounts(): Record<string, number> {
+    const { total, ...rest } = this.counts;
+    return total === null ? rest : { total, ...rest };
+  }
+
+  private async readAndWrite(): Promise<void> {
+    const { upload, ctx, limits } = this;
+    const file = createReadStream(upload.storedPath, { highWaterMark: 256 * 1024 });
+    const hash = createHash('sha256');
+    file.on('data', (chunk) => hash.update(chunk));
+    const rows = readCsvRows(file, {
+      delimiter: upload.delimiter,
+      columnMapping: upload.columnMapping ?? undefined,
+      requiredColumns: requiredColumnNames(this.dataset),
+      maxLineBytes: limits.maxLineBytes,
+      maxRows: limits.maxRows,
+    });
+    // One batch is written while the next is parsed: PostgreSQL and this process overlap.
+    let inFlight: Promise<unknown> = Promise.resolve();
+    let failure: { error: unknown } | undefined;
+    const flush = async (full: Batch) => {
+      await inFlight;
+      if (failure) throw failure.error;
+      ctx.signal.throwIfAborted(); // cancel, time limit, shutdown: stop at the batch boundary
+      if (full.rows === 0) return;
+      inFlight = this.writeBatch(full, file).catch((error: unknown) => {
+        failure = { error };
+      });
+    };
+    let batch = new Batch();
+    try {
+      for await (const item of rows) {
+        if (item.row <= this.resumeAfter) continue;
+        batch.rows++;
+        batch.lastRow = item.row;
+        this.lastRowRead = item.row;
+        if (!item.ok) {
+          batch.invalid++;
+          const { column, message } = item.error;
+          this.keepError(batch, {
+            row: item.row,
+            line: item.line,
+            column: column ?? null,
+            message,
+            value: null,
+          });
+        } else {
+          const checked = this.validate(item.values);
+          if (checked.ok) {
+            this.accept(batch, checked.values as Record<string, string | null>);
+          } else {
+            batch.invalid++;
+            for (const e of checked.errors)
+              this.keepError(batch, { row: item.row, line: item.line, ...e });
+          }
+        }
+        if (batch.rows >= limits.batchRows) {
+          await flush(batch);
+          batch = new Batch();
+        }
+      }
+      await flush(batch);
+      await inFlight;
+      if (failure) throw failure.error;
+    } catch (err) {
+      await inFlight;
+      file.destroy();
+      if (err instanceof CsvFormatError) {
+        throw new NonRetryableError(err.message, {
+          code: err.code,
+          ...(err.row !== undefined ? { row: err.row } : {}),
+          ...(err.line !== undefined ? { line: err.line } : {}),
+          ...(err.column !== undefined ? { column: err.column } : {}),
+          written: this.strict ? 'nothing (strict mode)' : `rows up to ${this.counts.processed}`,
+        });
+      }
+      throw err;
+    }
+    if (hash.digest('hex') !== upload.sha256) {
+      throw new NonRetryableError('the stored file no longer matches the SHA-256 taken at upload');
+    }
+    this.counts.total = this.counts.processed;
+  }
+
+  /** A valid row: staged under its natural key; a later row with the same key replaces it. */
+  private accept(batch: Batch, values: Record<string, string | null>): void {
+    const line = copyLine(values, this.writer.columns);
+    const key = this.writer.keyColumns.map((k) => values[k]).join('\u0000');
+    const earlier = batch.keyed.get(key);
+    if (earlier !== undefined) {
+      if (earlier === line) batch.duplicatesSame++;
+      else batch.duplicatesChanged++;
+    }
+    batch.keyed.set(key, line);
+  }
+
+  /** Every error is counted (by its row); the first `maxStoredErrors` are kept. */
+  private keepError(batch: Batch, error: RowErrorRecord): void {
+    // Counted when read, not when committed: the batch in flight has its share already.
+    if (this.errorsKept >= this.limits.maxStoredErrors) return;
+    this.errorsKept++;
+    (this.strict ? this.strictErrors : batch.errors).push(error);
+  }
+
+  private async writeBatch(batch: Batch, file: ReadStream): Promise<void> {
+    if (this.strict) await this.writeStrict(batch);
+    else await this.writePartial(batch);
+    const read = Math.min(1, file.bytesRead / Math.max(1, Number(this.upload.sizeBytes)));
+    await this.ctx.progress(READ_FROM + READ_SPAN * read, 'writing', this.progressCounts());
+  }
+
+  /** Partial mode: the batch, its errors and the checkpoint commit together, or not at all. */
+  private async writePartial(batch: Batch): Promise<void> {
+    const { client } = this;
+    await client.query('BEGIN');
+    try {
+      if (this.firstCommit) {
+        // Errors past the checkpoint were left by an attempt that never committed its rows.
+        await client.query('DELETE FROM upload_row_errors WHERE upload_id = $1 AND "row" > $2', [
+          this.upload.id,
+          this.resumeAfter,
+        ]);
+      }
+      const written = await this.stage(batch);
+      await this.insertErrors(batch.errors);
+      const next = addBatch(this.counts, batch, written);
+      if (
+        !(await this.saveProgress(next, this.storedErrors + batch.errors.length, batch.lastRow))
+      ) {
+        throw new UploadSupersededError();
+      }
+      await client.query('COMMIT');
+      this.counts = next;
+      this.storedErrors += batch.errors.length;
+      this.checkpointRow = batch.lastRow;
+      this.firstCommit = false;
+      this.onCommitted(delta(batch, written));
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Strict mode: write inside the one transaction until the first invalid row, then only count. */
+  private async writeStrict(batch: Batch): Promise<void> {
+    if (batch.invalid > 0 && this.strictWriting) {
+      this.strictWriting = false;
+      await this.client.query('ROLLBACK'); // nothing of a strict upload with an invalid row is kept
+    }
+    const written = this.strictWriting ? await this.stage(batch) : { inserted: 0, updated: 0 };
+    this.counts = addBatch(this.counts, batch, written, !this.strictWriting);
+  }
+
+  /** The end of a strict upload: commit everything, or fail it and keep its errors. */
+  private async finishStrict(): Promise<void> {
+    const { client, counts } = this;
+    if (this.strictWriting) {
+      await client.query('DELETE FROM upload_row_errors WHERE upload_id = $1', [this.upload.id]);
+      if (!(await this.saveProgress(counts, 0, counts.processed)))
+        throw new UploadSupersededError();
+      await client.query('COMMIT');
+      this.onCommitted({
+        inserted: counts.inserted,
+        updated: counts.updated,
+        unchanged: counts.unchanged,
+        invalid: 0,
+      });
+      return;
+    }
+    const failed = { ...counts, inserted: 0, updated: 0, unchanged: 0 };
+    await client.query('BEGIN');
+    await client.query('DELETE FROM upload_row_errors WHERE upload_id = $1', [this.upload.id]);
+    await this.insertErrors(this.strictErrors);
+    if (!(await this.saveProgress(failed, this.strictErrors.length, 0)))
+      throw new UploadSupersededError();
+    await client.query('COMMIT');
+    this.counts = failed;
+    this.onCommitted({ inserted: 0, updated: 0, unchanged: 0, invalid: failed.invalid });
+    throw new NonRetryableError(
+      `${failed.invalid} of ${failed.processed} rows are invalid; nothing was written (strict mode)`,
+      { counts: failed },
+    );
+  }
+
+  private async stage(batch: Batch): Promise<{ inserted: number; updated: number }> {
+    if (batch.keyed.size === 0) return { inserted: 0, updated: 0 };
+    return this.writer.write(this.client, [...batch.keyed.values()].join(''));
+  }
+
+  private async insertErrors(errors: RowErrorRecord[]): Promise<void> {
+    if (!errors.length) return;
+    await this.client.query(
+      `INSERT INTO upload_row_errors (upload_id, "row", line, "column", message, value)
+       SELECT $1, * FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[])`,
+      [
+        this.upload.id,
+        errors.map((e) => e.row),
+        errors.map((e) => e.line),
+        errors.map((e) => e.column),
+        errors.map((e) => e.message),
+        errors.map((e) => e.value),
+      ],
+    );
+  }
+
+  /** Fenced: only while the row is PROCESSING under this attempt. False when it is not. */
+  private async saveProgress(counts: UploadCounts, storedErrors: number, checkpointRow: number) {
+    const { rowCount } = await this.client.query(
+      `UPDATE uploads SET counts = $1, stored_errors = $2, checkpoint_row = $3, updated_at = now()
+       WHERE id = $4 AND status = 'PROCESSING' AND attempts = $5`,
+      [JSON.stringify(counts), storedErrors, checkpointRow, this.upload.id, this.ctx.attempt],
+    );
+    return rowCount === 1;
+  }
+}
+
+/** The counts after one batch; `discarded` (strict, after an invalid row) counts no writes. */
+function addBatch(
+  counts: UploadCounts,
+  batch: Batch,
+  written: { inserted: number; updated: number },
+  discarded = false,
+): UploadCounts {
+  const unchanged = batch.keyed.size - written.inserted - written.updated;
+  return {
+    ...counts,
+    processed: counts.processed + batch.rows,
+    invalid: counts.invalid + batch.invalid,
+    inserted: counts.inserted + written.inserted,
+    updated: counts.updated + written.updated + (discarded ? 0 : batch.duplicatesChanged),
+    unchanged: counts.unchanged + (discarded ? 0 : unchanged + batch.duplicatesSame),
+  };
+}
+
+function delta(batch: Batch, written: { inserted: number; updated: number }): CommittedRows {
+  return {
+    inserted: written.inserted,
+    updated: written.updated + batch.duplicatesChanged,
+    unchanged: batch.keyed.size - written.inserted - written.updated + batch.duplicatesSame,
+    invalid: batch.invalid,
+  };
+}

@@ -1,0 +1,54 @@
+import { Processor } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { JobContext } from '../../common/tracking/job-context';
+import { NonRetryableError } from '../../common/tracking/job-errors';
+import { TrackedProcessor } from '../../common/tracking/tracked-processor';
+import { ProcessorDeps } from '../../common/tracking/tracking-deps';
+import { DatasetRegistry } from './datasets/dataset-registry';
+import { UploadImport } from './upload-import';
+import { Upload } from './upload.entity';
+import {
+  BULK_POOL,
+  MAX_STORED_ROW_ERRORS,
+  UPLOAD_JOB_TYPE,
+  UPLOAD_QUEUE,
+} from './uploads.constants';
+
+/** Imports one stored CSV upload into its dataset (see UploadImport for how). */
+@Processor(UPLOAD_QUEUE)
+export class UploadProcessor extends TrackedProcessor<Upload> {
+  constructor(
+    deps: ProcessorDeps,
+    private readonly datasets: DatasetRegistry,
+    @Inject(BULK_POOL) private readonly pool: Pool,
+  ) {
+    super(deps, { ...UPLOAD_JOB_TYPE, concurrency: deps.config.env.UPLOAD_CONCURRENCY });
+  }
+
+  async run(upload: Upload, ctx: JobContext): Promise<Record<string, unknown>> {
+    const dataset = this.datasets.get(upload.dataset);
+    if (!dataset) throw new NonRetryableError(`dataset "${upload.dataset}" is not registered`);
+    const { env } = this.deps.config;
+    const rowsImported = this.deps.ops.metrics.rowsImported;
+    const counts = await new UploadImport(
+      this.pool,
+      dataset,
+      upload,
+      ctx,
+      {
+        batchRows: env.UPLOAD_BATCH_ROWS,
+        maxLineBytes: env.UPLOAD_MAX_LINE_BYTES,
+        maxRows: env.UPLOAD_MAX_ROWS,
+        maxStoredErrors: MAX_STORED_ROW_ERRORS,
+      },
+      (rows) => {
+        for (const [outcome, n] of Object.entries(rows)) {
+          if (n) rowsImported.inc({ dataset: dataset.name, outcome }, n);
+        }
+      },
+    ).run();
+    ctx.logger.info({ counts }, 'upload imported');
+    return { counts, dataset: dataset.name, mode: upload.mode };
+  }
+}

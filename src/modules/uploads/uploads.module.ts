@@ -1,0 +1,53 @@
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { BullBoardModule } from '@bull-board/nestjs';
+import { BullModule } from '@nestjs/bullmq';
+import { Inject, Module, OnModuleDestroy } from '@nestjs/common';
+import { Pool } from 'pg';
+import { AppConfig } from '../../config/app-config';
+import { DatasetRegistry } from './datasets/dataset-registry';
+import { TRANSACTIONS_DATASET } from './datasets/transactions.dataset';
+import { UploadProcessor } from './upload.processor';
+import { DatasetsController, UploadsController } from './uploads.controller';
+import { BULK_POOL, UPLOAD_QUEUE } from './uploads.constants';
+import { UploadsService } from './uploads.service';
+
+/** CSV bulk uploads: receive, track, import into registered datasets. */
+@Module({
+  imports: [
+    BullModule.registerQueue({ name: UPLOAD_QUEUE }),
+    BullBoardModule.forFeature({ name: UPLOAD_QUEUE, adapter: BullMQAdapter }),
+  ],
+  providers: [
+    {
+      provide: DatasetRegistry,
+      useFactory: () => {
+        const registry = new DatasetRegistry();
+        registry.register(TRANSACTIONS_DATASET);
+        return registry;
+      },
+    },
+    {
+      provide: BULK_POOL,
+      inject: [AppConfig],
+      // Its own small pool: COPY needs a raw connection, and a long import must not
+      // starve the ORM's pool that serves the API.
+      useFactory: (config: AppConfig) =>
+        new Pool({
+          connectionString: config.env.DATABASE_URL,
+          max: config.env.UPLOAD_CONCURRENCY + 1,
+          idleTimeoutMillis: 30_000,
+        }),
+    },
+    UploadsService,
+    UploadProcessor,
+  ],
+  controllers: [UploadsController, DatasetsController],
+  exports: [UploadsService, DatasetRegistry],
+})
+export class UploadsModule implements OnModuleDestroy {
+  constructor(@Inject(BULK_POOL) private readonly pool: Pool) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
+import { cleanupEnv, isolatedEnv } from './utils/test-env';
+import { startTestApp, TestApp } from './utils/test-app';
+import { postUpload, settled, transactionsCsv, TX_HEADER, upload } from './utils/uploads';
+
+describe('CSV uploads (transactions)', () => {
+  const env = isolatedEnv({ UPLOAD_BATCH_ROWS: '3' });
+  let app: TestApp;
+  let db: Client;
+  let token: string;
+
+  beforeAll(async () => {
+    app = await startTestApp(env);
+    db = new Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    token = await app.token({ tenant: 'acme' });
+  });
+  afterAll(async () => {
+    await db?.end();
+    await app?.close();
+    await cleanupEnv(env);
+  });
+
+  const stored = async (tenant: string) =>
+    (
+      await db.query(
+        'SELECT external_id, account, booked_at::text, amount::text, currency, description, category FROM transactions WHERE tenant_id = $1 ORDER BY external_id',
+        [tenant],
+      )
+    ).rows;
+
+  it('imports valid rows, reports invalid ones by row and column, and counts both (partial)', async () => {
+    const csv = [
+      TX_HEADER,
+      'P-1,ACC-1,2025-01-02,12.3400,EUR,"Coffee, large",food',
+      'P-2,ACC-1,2025-02-30,1.00,EUR,,',
+      'P-3,ACC-2,2025-01-03,-99999999999999.9999,USD,"He said ""hi""",',
+      'P-4,ACC-2,2025-01-03,12.345678,EURO,,',
+      'P-5,ACC-3,2025-01-04,0,JPY,,',
+    ].join('\r\n');
+    const res = await postUpload(app, token, csv);
+    expect(res.status).toBe(202);
+    expect(res.headers.location).toBe(`/api/v1/uploads/${res.body.id}`);
+    expect(res.body).toMatchObject({ type: 'upload', dataset: 'transactions', mode: 'partial' });
+
+    const done = await settled(app, token, res.body.id);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.counts).toEqual({
+      total: 5,
+      processed: 5,
+      inserted: 3,
+      updated: 0,
+      unchanged: 0,
+      invalid: 2,
+    });
+    expect(done.sizeBytes).toBe(Buffer.byteLength(csv));
+    expect(done.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(done.storedPath).toBeUndefined();
+
+    expect(await stored('acme')).toEqual([
+      expect.objectContaining({
+        external_id: 'P-1',
+        amount: '12.3400',
+        description: 'Coffee, large',
+      }),
+      expect.objectContaining({
+        external_id: 'P-3',
+        amount: '-99999999999999.9999',
+        description: 'He said "hi"',
+        category: null,
+      }),
+      expect.objectContaining({ external_id: 'P-5', currency: 'JPY', amount: '0.0000' }),
+    ]);
+
+    const errors = await app.http
+      .get(`/api/v1/uploads/${res.body.id}/errors`)
+      .set('Authorization', `Bearer ${token}`)
+      .expect(200);
+    expect(errors.body).toMatchObject({ total: 3, invalidRows: 2, limit: 50, offset: 0 });
+    expect(errors.body.items).toEqual([
+      expect.objectContaining({ row: 2, line: 3, column: 'booked_at', value: '2025-02-30' }),
+      expect.objectContaining({ row: 4, line: 5, column: 'amount', value: '12.345678' }),
+      expect.objectContaining({ row: 4, line: 5, column: 'currency', value: 'EURO' }),
+    ]);
+  });
+});
