@@ -1,5 +1,4 @@
-import { Processor } from '@nestjs/bullmq';
-import { Inject } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { JobContext } from '../../common/tracking/job-context';
 import { NonRetryableError } from '../../common/tracking/job-errors';
@@ -15,8 +14,11 @@ import {
   UPLOAD_QUEUE,
 } from './uploads.constants';
 
-/** Imports one stored CSV upload into its dataset (see UploadImport for how). */
-@Processor(UPLOAD_QUEUE)
+/**
+ * Imports one stored CSV upload into its dataset (see UploadImport for how). Not `@Processor`:
+ * the base creates the worker itself, only where APP_ROLE runs workers.
+ */
+@Injectable()
 export class UploadProcessor extends TrackedProcessor<Upload> {
   constructor(
     deps: ProcessorDeps,
