@@ -23,11 +23,17 @@ export class ChildApp {
     proc.stderr?.on('data', keep);
   }
 
-  static async start(env: Env, jobOptions: object = {}): Promise<ChildApp> {
+  /**
+   * `entry` runs another script instead, e.g. the built `dist/src/main.js` (the production
+   * entry point, without the test job type or the TypeScript loader) for benchmarks.
+   */
+  static async start(env: Env, jobOptions: object = {}, entry?: string): Promise<ChildApp> {
     const port = await freePort();
     const proc = spawn(
       process.execPath,
-      ['-r', '@swc-node/register', join(ROOT, 'test/support/test-app.main.ts')],
+      entry
+        ? [join(ROOT, entry)]
+        : ['-r', '@swc-node/register', join(ROOT, 'test/support/test-app.main.ts')],
       {
         cwd: ROOT,
         env: {

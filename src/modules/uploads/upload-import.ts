@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import type { Pool, PoolClient } from 'pg';
 import { JobContext } from '../../common/tracking/job-context';
 import { NonRetryableError } from '../../common/tracking/job-errors';
@@ -141,8 +142,17 @@ export class UploadImport {
     const { upload, ctx, limits } = this;
     const file = createReadStream(upload.storedPath, { highWaterMark: 256 * 1024 });
     const hash = createHash('sha256');
-    file.on('data', (chunk) => hash.update(chunk));
-    const rows = readCsvRows(file, {
+    // Hashed in the stream (not with a 'data' listener, which would bypass backpressure).
+    const hashed = file.pipe(
+      new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          callback(null, chunk);
+        },
+      }),
+    );
+    file.on('error', (err) => hashed.destroy(err));
+    const rows = readCsvRows(hashed, {
       delimiter: upload.delimiter,
       columnMapping: upload.columnMapping ?? undefined,
       requiredColumns: requiredColumnNames(this.dataset),
