@@ -32,6 +32,8 @@ const MEANING: Record<number, string> = {
   404: 'Not found (also: another tenant’s resource)',
   409: 'The job’s state forbids this; `jobStatus` tells it',
   413: 'The request body is too large',
+  415: 'The body is not in the media type this endpoint takes',
+  422: 'The content cannot be processed (e.g. a CSV without a required column); `csvError` gives the code',
   503: 'A dependency (PostgreSQL, Redis) is unreachable',
 };
 

@@ -20,6 +20,11 @@ export interface JobTypeDefinition<T extends TrackedJob = TrackedJob> {
   eventAlias?: string;
   /** Properties of the unique domain key; create returns the existing row on a clash. */
   uniqueKey?: (keyof T & string)[];
+  /**
+   * Text properties that describe a job in lists (e.g. an upload's file name and dataset):
+   * shown as `summary` by `GET /jobs` and matched by its `q` filter.
+   */
+  summaryFields?: (keyof T & string)[];
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;

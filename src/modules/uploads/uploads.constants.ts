@@ -14,6 +14,7 @@ export const UPLOAD_JOB_TYPE: Omit<JobTypeDefinition<Upload>, 'concurrency'> = {
   queue: UPLOAD_QUEUE,
   entity: Upload,
   eventAlias: 'upload',
+  summaryFields: ['originalFilename', 'dataset'],
   maxAttempts: 3,
   softTimeLimitMs: 10 * 60_000,
   hardTimeLimitMs: 60 * 60_000,
