@@ -28,6 +28,7 @@ export default tseslint.config(
     files: [
       'src/modules/**',
       'src/app.module.ts',
+      'src/database/entities.ts', // the entity list is a composition root, like app.module
       'src/main.ts',
       'src/cli/**',
       'test/**',

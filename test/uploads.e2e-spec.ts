@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
-import { postUpload, settled, transactionsCsv, TX_HEADER, upload } from './utils/uploads';
+import { postUpload, settled, TX_HEADER } from './utils/uploads';
 
 describe('CSV uploads (transactions)', () => {
   const env = isolatedEnv({ UPLOAD_BATCH_ROWS: '3' });

@@ -69,6 +69,8 @@ export async function receiveUpload(
   try {
     parser = busboy({
       headers: req.headers,
+      // Browsers send the filename as raw UTF-8 (busboy's default reads it as Latin-1).
+      defParamCharset: 'utf8',
       limits: {
         files: 1,
         fileSize: limits.maxBytes,
@@ -116,7 +118,18 @@ export async function receiveUpload(
     parser.on('partsLimit', () => problems.push(invalid('fields', `at most ${MAX_FIELDS} fields`)));
     parser.on('close', () => resolveDone());
     parser.on('error', (err) => rejectDone(err));
-    req.on('aborted', () => rejectDone(new Error('client aborted the upload')));
+    // A client gone mid-body: busboy would wait for the rest forever, and so would the file
+    // stream. Destroying the parser ends the file stream with the error, so it settles and
+    // its partial file is removed below.
+    const aborted = () => {
+      const err = new Error('client aborted the upload');
+      parser.destroy(err);
+      rejectDone(err);
+    };
+    req.on('aborted', aborted);
+    req.on('close', () => {
+      if (!req.complete) aborted();
+    });
   });
   req.pipe(parser);
 

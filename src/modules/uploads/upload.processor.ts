@@ -7,12 +7,7 @@ import { ProcessorDeps } from '../../common/tracking/tracking-deps';
 import { DatasetRegistry } from './datasets/dataset-registry';
 import { UploadImport } from './upload-import';
 import { Upload } from './upload.entity';
-import {
-  BULK_POOL,
-  MAX_STORED_ROW_ERRORS,
-  UPLOAD_JOB_TYPE,
-  UPLOAD_QUEUE,
-} from './uploads.constants';
+import { BULK_POOL, MAX_STORED_ROW_ERRORS, UPLOAD_JOB_TYPE } from './uploads.constants';
 
 /**
  * Imports one stored CSV upload into its dataset (see UploadImport for how). Not `@Processor`:
