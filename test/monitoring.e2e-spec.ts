@@ -80,7 +80,10 @@ describe('operator surfaces', () => {
         .get('/admin/queues/api/queues')
         .set('Authorization', `Bearer ${admin}`)
         .expect(200);
-      expect(api.body.queues.map((q: { name: string }) => q.name)).toEqual(['test-jobs']);
+      expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
+        'test-jobs',
+        'uploads',
+      ]);
     });
   });
 
@@ -138,7 +141,10 @@ describe('operator surfaces', () => {
         .get('/admin/queues/api/queues')
         .set('Authorization', `Bearer ${admin}`)
         .expect(200);
-      expect(queues.body.queues.map((q: { name: string }) => q.name)).toEqual(['test-jobs']);
+      expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
+        'test-jobs',
+        'uploads',
+      ]);
       const refused = await api.http.get('/metrics').expect(401);
       expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
       await api.http
@@ -173,9 +179,10 @@ describe('operator surfaces', () => {
         const samples = parseMetrics(res.text);
         expect([...samples.keys()].some((k) => k.startsWith('jobtrack_queue_jobs'))).toBe(false); // no stale depth
         expect(samples.get('jobtrack_outbox_pending_jobs{type="test"}')).toBe(0); // PostgreSQL still read
-        // The failed read of the first scrape is counted, and shows from the next one.
+        // The failed reads of the first scrape (one per queue: test-jobs, uploads) are
+        // counted, and show from the next one.
         if (scrape === 2)
-          expect(samples.get('jobtrack_metrics_collect_errors_total{source="redis"}')).toBe(1);
+          expect(samples.get('jobtrack_metrics_collect_errors_total{source="redis"}')).toBe(2);
       }
     } finally {
       redis.resume();
