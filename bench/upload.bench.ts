@@ -142,7 +142,6 @@ async function main(): Promise<void> {
     {
       ...env,
       APP_ROLE: 'worker',
-      LOG_LEVEL: 'warn',
       // e.g. --max-old-space-size=192, as a container's memory limit would be matched
       NODE_OPTIONS: process.env.WORKER_NODE_OPTIONS ?? '',
     },
@@ -192,6 +191,13 @@ async function main(): Promise<void> {
           `ratio ${(rate / copyRate).toFixed(2)}; worker peak RSS so far ${peakRssMiB(worker.proc.pid!)} MiB; ` +
           `counts ${JSON.stringify(row[0].counts)}`,
       );
+      const imported = worker.logs().findLast((l) => l.msg === 'upload imported');
+      if (imported) {
+        const { totalMs, writeMs, readStalledMs } = imported;
+        console.log(
+          `  worker: import ${totalMs} ms, writing batches ${writeMs} ms, reading stalled on writes ${readStalledMs} ms`,
+        );
+      }
       rmSync(path);
     }
     console.log(

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
 import { JobContext } from '../../common/tracking/job-context';
 import { NonRetryableError } from '../../common/tracking/job-errors';
@@ -28,7 +29,8 @@ export class UploadProcessor extends TrackedProcessor<Upload> {
     if (!dataset) throw new NonRetryableError(`dataset "${upload.dataset}" is not registered`);
     const { env } = this.deps.config;
     const rowsImported = this.deps.ops.metrics.rowsImported;
-    const counts = await new UploadImport(
+    const started = performance.now();
+    const importer = new UploadImport(
       this.pool,
       dataset,
       upload,
@@ -44,8 +46,18 @@ export class UploadProcessor extends TrackedProcessor<Upload> {
           if (n) rowsImported.inc({ dataset: dataset.name, outcome }, n);
         }
       },
-    ).run();
-    ctx.logger.info({ counts }, 'upload imported');
+    );
+    const counts = await importer.run();
+    const ms = (n: number) => Math.round(n);
+    ctx.logger.info(
+      {
+        counts,
+        totalMs: ms(performance.now() - started),
+        writeMs: ms(importer.timings.writeMs),
+        readStalledMs: ms(importer.timings.waitMs),
+      },
+      'upload imported',
+    );
     return { counts, dataset: dataset.name, mode: upload.mode };
   }
 }
