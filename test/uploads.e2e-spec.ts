@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
-import { postUpload, settled, TX_HEADER } from './utils/uploads';
+import { postUpload, settled, TX_HEADER, upload } from './utils/uploads';
 
 describe('CSV uploads (transactions)', () => {
   const env = isolatedEnv({ UPLOAD_BATCH_ROWS: '3' });
@@ -82,5 +82,27 @@ describe('CSV uploads (transactions)', () => {
       expect.objectContaining({ row: 4, line: 5, column: 'amount', value: '12.345678' }),
       expect.objectContaining({ row: 4, line: 5, column: 'currency', value: 'EURO' }),
     ]);
+  });
+
+  it('counts a key repeated in one file as if written row by row, whatever the batch size', async () => {
+    const t = await app.token({ tenant: 'dupes' });
+    const row = (amount: string) => `D-1,ACC-1,2025-01-02,${amount},EUR,,`;
+    const first = await settled(app, t, await upload(app, t, [TX_HEADER, row('1.00')].join('\n')));
+    expect(first.counts).toMatchObject({ inserted: 1 });
+    // Same value, then a new one: one unchanged, one updated (both in one batch of 3).
+    const again = await settled(
+      app,
+      t,
+      await upload(app, t, [TX_HEADER, row('1.00'), row('2.00')].join('\n')),
+    );
+    expect(again.counts).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
+    // New value, then back: two updates, and the last row wins.
+    const back = await settled(
+      app,
+      t,
+      await upload(app, t, [TX_HEADER, row('3.00'), row('2.00')].join('\n')),
+    );
+    expect(back.counts).toMatchObject({ inserted: 0, updated: 2, unchanged: 0 });
+    expect((await stored('dupes')).map((r) => r.amount)).toEqual(['2.0000']);
   });
 });

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import type { Pool, PoolClient } from 'pg';
 import { JobContext } from '../../common/tracking/job-context';
@@ -45,13 +45,10 @@ export class UploadSupersededError extends Error {
 
 /** Rows settled by one batch, before and after the database has had its say. */
 class Batch {
-  readonly keyed = new Map<string, string>(); // natural key → COPY line (last one wins)
+  readonly keyed = new Map<string, string>(); // natural key → COPY line (keys are distinct)
   readonly errors: RowErrorRecord[] = [];
   rows = 0;
   invalid = 0;
-  /** Rows superseded inside the batch by a later row with the same key. */
-  duplicatesChanged = 0;
-  duplicatesSame = 0;
   lastRow = 0;
 }
 
@@ -107,9 +104,16 @@ export class UploadImport {
   async run(): Promise<UploadCounts> {
     const { ctx, upload } = this;
     await ctx.progress(0, 'validating', this.progressCounts());
-    await access(upload.storedPath).catch(() => {
-      throw new NonRetryableError('the stored file of this upload is missing');
-    });
+    const size = await stat(upload.storedPath).then(
+      (s) => s.size,
+      () => {
+        throw new NonRetryableError('the stored file of this upload is missing');
+      },
+    );
+    // Cheap guard before anything is written (the SHA-256 is checked when the file is read).
+    if (size !== Number(upload.sizeBytes)) {
+      throw new NonRetryableError('the stored file no longer has the size taken at upload');
+    }
     if (this.resumeAfter) {
       ctx.logger.info({ checkpointRow: this.resumeAfter }, 'resuming after the checkpoint');
     }
@@ -182,6 +186,17 @@ export class UploadImport {
     try {
       for await (const item of rows) {
         if (item.row <= this.resumeAfter) continue;
+        const checked = item.ok ? this.validate(item.values) : undefined;
+        let key: string | undefined;
+        if (checked?.ok) {
+          key = this.keyOf(checked.values as Record<string, string | null>);
+          // A key seen earlier in this batch: write the batch first, so the database
+          // compares this row with the earlier one (counts as if row by row).
+          if (batch.keyed.has(key)) {
+            await flush(batch);
+            batch = new Batch();
+          }
+        }
         batch.rows++;
         batch.lastRow = item.row;
         this.lastRowRead = item.row;
@@ -195,14 +210,13 @@ export class UploadImport {
             message,
             value: null,
           });
-        } else {
-          const checked = this.validate(item.values);
-          if (checked.ok) {
-            this.accept(batch, checked.values as Record<string, string | null>);
-          } else {
-            batch.invalid++;
-            for (const e of checked.errors)
-              this.keepError(batch, { row: item.row, line: item.line, ...e });
+        } else if (checked?.ok) {
+          const values = checked.values as Record<string, string | null>;
+          batch.keyed.set(key!, copyLine(values, this.writer.columns));
+        } else if (checked) {
+          batch.invalid++;
+          for (const e of checked.errors) {
+            this.keepError(batch, { row: item.row, line: item.line, ...e });
           }
         }
         if (batch.rows >= limits.batchRows) {
@@ -233,16 +247,8 @@ export class UploadImport {
     this.counts.total = this.counts.processed;
   }
 
-  /** A valid row: staged under its natural key; a later row with the same key replaces it. */
-  private accept(batch: Batch, values: Record<string, string | null>): void {
-    const line = copyLine(values, this.writer.columns);
-    const key = this.writer.keyColumns.map((k) => values[k]).join('\u0000');
-    const earlier = batch.keyed.get(key);
-    if (earlier !== undefined) {
-      if (earlier === line) batch.duplicatesSame++;
-      else batch.duplicatesChanged++;
-    }
-    batch.keyed.set(key, line);
+  private keyOf(values: Record<string, string | null>): string {
+    return this.writer.keyColumns.map((k) => values[k]).join('\u0000');
   }
 
   /** Every error is counted (by its row); the first `maxStoredErrors` are kept. */
@@ -259,7 +265,13 @@ export class UploadImport {
     else await this.writePartial(batch);
     this.timings.writeMs += performance.now() - started;
     const read = Math.min(1, file.bytesRead / Math.max(1, Number(this.upload.sizeBytes)));
-    await this.ctx.progress(READ_FROM + READ_SPAN * read, 'writing', this.progressCounts());
+    // The batch is committed: a Redis blip while reporting it must not fail the attempt.
+    await this.ctx
+      .progress(READ_FROM + READ_SPAN * read, 'writing', this.progressCounts())
+      .catch((err: unknown) => {
+        if (this.ctx.signal.aborted) throw err;
+        this.ctx.logger.warn({ err }, 'progress report failed; the import goes on');
+      });
   }
 
   /** Partial mode: the batch, its errors and the checkpoint commit together, or not at all. */
@@ -380,16 +392,16 @@ function addBatch(
     processed: counts.processed + batch.rows,
     invalid: counts.invalid + batch.invalid,
     inserted: counts.inserted + written.inserted,
-    updated: counts.updated + written.updated + (discarded ? 0 : batch.duplicatesChanged),
-    unchanged: counts.unchanged + (discarded ? 0 : unchanged + batch.duplicatesSame),
+    updated: counts.updated + written.updated,
+    unchanged: counts.unchanged + (discarded ? 0 : unchanged),
   };
 }
 
 function delta(batch: Batch, written: { inserted: number; updated: number }): CommittedRows {
   return {
     inserted: written.inserted,
-    updated: written.updated + batch.duplicatesChanged,
-    unchanged: batch.keyed.size - written.inserted - written.updated + batch.duplicatesSame,
+    updated: written.updated,
+    unchanged: batch.keyed.size - written.inserted - written.updated,
     invalid: batch.invalid,
   };
 }

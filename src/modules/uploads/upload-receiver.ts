@@ -86,6 +86,8 @@ export async function receiveUpload(
   const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   const problems: DomainError[] = [];
   let file: Promise<ReceivedFile> | undefined;
+  /** A failure of ours (storage), answered 500 and logged, not blamed on the client. */
+  let storageError: unknown;
 
   const done = new Promise<void>((resolveDone, rejectDone) => {
     parser.on('field', (name, value, info) => {
@@ -109,7 +111,15 @@ export async function receiveUpload(
         return;
       }
       file = storeFile(stream, partPath, finalPath, info.filename, limits.maxBytes);
-      file.catch(() => undefined); // awaited below
+      file.catch((err: unknown) => {
+        // Writing failed (disk full, ...) or the file was over the limit: busboy would wait
+        // for the destroyed file stream forever, so stop reading the body now.
+        // A system call failing (ENOSPC, EACCES, EMFILE) is ours; a malformed body is not.
+        if (typeof (err as { syscall?: unknown }).syscall === 'string') storageError = err;
+        req.unpipe(parser);
+        parser.destroy(err as Error);
+        rejectDone(err);
+      });
     });
     parser.on('filesLimit', () => problems.push(invalid(FILE_FIELD, 'only one file per upload')));
     parser.on('fieldsLimit', () =>
@@ -140,6 +150,7 @@ export async function receiveUpload(
     await file?.catch(() => undefined);
     await cleanup(partPath, finalPath);
     if (err instanceof DomainError) throw err;
+    if (storageError) throw storageError;
     throw new DomainError(
       'INVALID_INPUT',
       `the multipart body could not be read: ${(err as Error).message}`,

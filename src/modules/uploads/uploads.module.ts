@@ -36,6 +36,10 @@ import { UploadsService } from './uploads.service';
           connectionString: config.env.DATABASE_URL,
           max: config.env.UPLOAD_CONCURRENCY + 1,
           idleTimeoutMillis: 30_000,
+          // Bounded waits: an import blocked behind another's row locks fails its attempt
+          // (and retries) instead of holding a connection forever.
+          connectionTimeoutMillis: 60_000,
+          options: '-c lock_timeout=120000',
         }),
     },
     UploadsService,

@@ -85,6 +85,9 @@ export class DatasetWriter {
     const source = [...(tenantKeyed ? ['$1::text'] : []), ...this.columns.map(ident)];
     const mutable = this.columns.filter((c) => !this.keyColumns.includes(c));
     const touch = dataset.updatedAtColumn ? [`${ident(dataset.updatedAtColumn)} = now()`] : [];
+    // Rows go in file order (ids follow the file). Two uploads writing the same keys in
+    // opposite orders at once can deadlock: PostgreSQL aborts one batch, whose attempt
+    // retries from its checkpoint.
     this.upsert = `WITH written AS (
       INSERT INTO ${ident(dataset.table)} AS t (${target.join(', ')})
       SELECT ${source.join(', ')} FROM ${this.stage}
