@@ -105,4 +105,12 @@ describe('CSV uploads (transactions)', () => {
     expect(back.counts).toMatchObject({ inserted: 0, updated: 2, unchanged: 0 });
     expect((await stored('dupes')).map((r) => r.amount)).toEqual(['2.0000']);
   });
+
+  it('answers 404, not 500, for ids that are not UUIDs', async () => {
+    for (const path of ['/api/v1/uploads/undefined', "/api/v1/uploads/1'; --/errors"]) {
+      const res = await app.http.get(path).set('Authorization', `Bearer ${token}`);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    }
+  });
 });

@@ -9,7 +9,7 @@ import { DomainError } from '../http/domain-error';
 import { JobPriority, JobStatus } from './job-status';
 import { JobTypeDefinition } from './job-type';
 import { resolveJobType, ResolvedJobType } from './job-type.registry';
-import { JobOperations } from './job-operations';
+import { isUuid, JobOperations } from './job-operations';
 import { TrackedJob } from './tracked-job.entity';
 
 export interface CreateJobOptions {
@@ -100,6 +100,7 @@ export abstract class TrackingService<T extends TrackedJob> {
 
   /** One row of this type, scoped to the caller's tenant (another tenant's row is "not found"). */
   async findForCaller(id: string, principal: Principal): Promise<T> {
+    if (!isUuid(id)) throw DomainError.notFound(this.definition.type, id);
     const job = await this.ops.store.em().findOne(this.definition.entity, {
       id,
       ...this.scope(principal),
