@@ -163,8 +163,15 @@ describe('upload lifecycle (API and workers in separate processes)', () => {
       expect(done.counts.inserted).toBe(stored);
       expect(done.counts.processed).toBe(stored);
       expect(done.written).toMatch(new RegExp(`^rows 1-${stored} were written and kept`));
-      // Nothing lands later either: the worker has let go of it.
-      await waitFor(async () => (await uploadRow(id)).status === 'CANCELLED');
+      // Nothing lands later either: once the worker has closed its attempt as cancelled
+      // (it has stopped), the table still holds what the row says.
+      await waitFor(
+        async () => {
+          const view = await api.http.get(`/api/v1/jobs/${id}`).set('Authorization', `Bearer ${t}`);
+          return view.body.attemptHistory?.at(-1)?.outcome === 'cancelled';
+        },
+        { what: 'the worker to close its attempt' },
+      );
       expect(await count('cancel-partial')).toBe(stored);
     });
 

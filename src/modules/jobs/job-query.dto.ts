@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   IsEnum,
   IsIn,
@@ -11,36 +11,10 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { PageQuery, QueryList } from '../../common/http/query';
 import { JobPriority, JobStatus } from '../../common/tracking/job-status';
 
-/** `a,b` or repeated `?x=a&x=b` → ['a', 'b']. */
-const list = () =>
-  Transform(({ value }: { value: unknown }) =>
-    (Array.isArray(value) ? value : [value])
-      .flatMap((v) => String(v).split(','))
-      .map((v) => v.trim())
-      .filter((v) => v !== ''),
-  );
-
-export class JobPageQuery {
-  @ApiProperty({ required: false, default: 50, minimum: 1, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit: number = 50;
-
-  @ApiProperty({ required: false, default: 0, minimum: 0, maximum: 1_000_000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000)
-  offset: number = 0;
-}
-
-export class JobListQuery extends JobPageQuery {
+export class JobListQuery extends PageQuery {
   @ApiProperty({
     required: false,
     enum: JobStatus,
@@ -48,7 +22,7 @@ export class JobListQuery extends JobPageQuery {
     description: 'comma-separated or repeated',
   })
   @IsOptional()
-  @list()
+  @QueryList()
   @IsEnum(JobStatus, { each: true })
   status?: JobStatus[];
 
@@ -58,14 +32,14 @@ export class JobListQuery extends JobPageQuery {
     description: 'job types, e.g. upload; comma-separated or repeated',
   })
   @IsOptional()
-  @list()
+  @QueryList()
   @IsString({ each: true })
   @Length(1, 64, { each: true })
   type?: string[];
 
   @ApiProperty({ required: false, enum: JobPriority, isArray: true })
   @IsOptional()
-  @list()
+  @QueryList()
   @IsEnum(JobPriority, { each: true })
   priority?: JobPriority[];
 

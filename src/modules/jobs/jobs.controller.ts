@@ -15,7 +15,8 @@ import { Principal } from '../../common/auth/principal';
 import { JobOperations } from '../../common/tracking/job-operations';
 import { jobView } from '../../common/tracking/job-view';
 import { ACTIVE_STATUSES } from '../../common/tracking/job-status';
-import { JobListQuery, JobPageQuery, JobStatsQuery } from './job-query.dto';
+import { PageQuery } from '../../common/http/query';
+import { JobListQuery, JobStatsQuery } from './job-query.dto';
 import { JobSearchService } from './job-search.service';
 
 export class CancelJobDto {
@@ -60,7 +61,7 @@ export class JobsController {
   @ApiOperation({ summary: 'Jobs not ended yet: PENDING, QUEUED, PROCESSING, RETRYING' })
   @ApiOkResponse({ description: '{ items, total, limit, offset }' })
   @ApiProblems(400)
-  async active(@Query() query: JobPageQuery, @CurrentPrincipal() principal: Principal) {
+  async active(@Query() query: PageQuery, @CurrentPrincipal() principal: Principal) {
     return this.search.search(principal, { ...query, status: [...ACTIVE_STATUSES] });
   }
 

@@ -295,11 +295,11 @@ export class UploadImport {
         throw new UploadSupersededError();
       }
       await client.query('COMMIT');
+      this.onCommitted(committed(this.counts, next));
       this.counts = next;
       this.storedErrors += batch.errors.length;
       this.checkpointRow = batch.lastRow;
       this.firstCommit = false;
-      this.onCommitted(delta(batch, written));
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -379,6 +379,16 @@ export class UploadImport {
   }
 }
 
+/** What one commit added, by outcome. */
+function committed(before: UploadCounts, after: UploadCounts): CommittedRows {
+  return {
+    inserted: after.inserted - before.inserted,
+    updated: after.updated - before.updated,
+    unchanged: after.unchanged - before.unchanged,
+    invalid: after.invalid - before.invalid,
+  };
+}
+
 /** The counts after one batch; `discarded` (strict, after an invalid row) counts no writes. */
 function addBatch(
   counts: UploadCounts,
@@ -394,14 +404,5 @@ function addBatch(
     inserted: counts.inserted + written.inserted,
     updated: counts.updated + written.updated,
     unchanged: counts.unchanged + (discarded ? 0 : unchanged),
-  };
-}
-
-function delta(batch: Batch, written: { inserted: number; updated: number }): CommittedRows {
-  return {
-    inserted: written.inserted,
-    updated: written.updated,
-    unchanged: batch.keyed.size - written.inserted - written.updated,
-    invalid: batch.invalid,
   };
 }

@@ -16,7 +16,8 @@ import { ApiProblems } from '../../common/http/api-problems';
 import { createValidationPipe } from '../../common/http/validation';
 import { DatasetRegistry } from './datasets/dataset-registry';
 import { UploadFields, UploadRequestBody } from './dto/upload-fields.dto';
-import { PageQuery, UploadListQuery } from './dto/upload-query.dto';
+import { PageQuery } from '../../common/http/query';
+import { UploadListQuery } from './dto/upload-query.dto';
 import { uploadView } from './upload-view';
 import { UploadsService } from './uploads.service';
 
