@@ -13,6 +13,7 @@ import type request from 'supertest';
 import { MaintenanceService } from '../src/modules/maintenance/maintenance.service';
 import { defineDataset } from '../src/modules/uploads/datasets/dataset';
 import { DatasetRegistry } from '../src/modules/uploads/datasets/dataset-registry';
+import { fixture, FIXTURES } from './utils/fixtures';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
 import { waitFor } from './utils/wait-for';
@@ -35,9 +36,6 @@ import {
   UploadFields,
 } from './utils/uploads';
 
-// The shared fixtures sit beside the clone (see src/modules/uploads/csv/csv-row-reader.spec.ts).
-const FIXTURES = process.env.SHARED_FIXTURES ?? join(__dirname, '..', '..', 'shared', 'fixtures');
-const fixture = (...path: string[]) => readFileSync(join(FIXTURES, ...path));
 const BLNS = JSON.parse(fixture('blns.json').toString('utf8')) as string[];
 
 /** The name the server gives a stored file: a UUID v7, never anything from the client. */

@@ -1,12 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
+import { FIXTURES } from '../../../../test/utils/fixtures';
 import { CsvFormatError } from './csv-format-error';
 import { readCsvRows, type CsvRow, type CsvRowReaderOptions } from './csv-row-reader';
 
-const FIXTURES =
-  process.env.SHARED_FIXTURES ?? resolve(__dirname, '../../../../../shared/fixtures');
 const SPECTRUM = join(FIXTURES, 'csv-spectrum');
 const EDGE = join(FIXTURES, 'csv-edge-cases');
 

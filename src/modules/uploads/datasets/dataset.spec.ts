@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { FIXTURES } from '../../../../test/utils/fixtures';
 import { readCsvRows } from '../csv/csv-row-reader';
 import {
   createRowValidator,
@@ -11,8 +12,6 @@ import {
 } from './dataset';
 import { TRANSACTIONS_DATASET, type TransactionRow } from './transactions.dataset';
 
-const FIXTURES =
-  process.env.SHARED_FIXTURES ?? resolve(__dirname, '../../../../../shared/fixtures');
 const validate = createRowValidator(TRANSACTIONS_DATASET);
 
 const validRecord = {
