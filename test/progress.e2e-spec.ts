@@ -140,6 +140,29 @@ describe('live progress over Socket.IO (API and worker in separate processes)', 
     expect(spy.of(res.body.id)).toEqual([]);
   });
 
+  it("delivers no event of another tenant's running job while refused subscribes are in flight", async () => {
+    const spy = await connect(await api.token({ tenant: 'globex', sub: 'eve' }));
+    const owner = await connect(await api.token({ tenant: 'acme' }));
+    const token = await api.token({ tenant: 'acme' });
+    const id = await api.createJob(token, { script: { steps: 80, stepMs: 15 } });
+    await waitFor(() => owner.of(id).some((e) => e.name === 'job.progress'), {
+      what: 'the job to report progress',
+    });
+    // Keep many subscribes in flight for the whole run: each one sits in the lookup while
+    // progress events are emitted to the job's room.
+    let refused = 0;
+    while (!owner.of(id).some((e) => e.name === 'job.completed')) {
+      const acks = await Promise.all(
+        Array.from({ length: 25 }, () => spy.emit('subscribe', { jobId: id })),
+      );
+      for (const ack of acks) expect(ack).toEqual({ ok: false, error: 'job not found' });
+      refused += acks.length;
+    }
+    expect(refused).toBeGreaterThan(0);
+    expect(owner.of(id).filter((e) => e.name === 'job.progress').length).toBeGreaterThan(0);
+    expect(spy.events).toEqual([]);
+  });
+
   it('tells subscribers when orphan rescue fails a job no worker will report', async () => {
     await worker.stop();
     const token = await api.token({ tenant: 'acme' });

@@ -112,9 +112,13 @@ export class ProgressGateway
         error: `a connection may follow at most ${MAX_JOB_ROOMS} jobs; unsubscribe first`,
       };
     }
-    // Join before reading: an end that happens meanwhile then reaches this socket too.
-    await socket.join(room);
     try {
+      // Authorise before joining: a socket never sits in the room of a job it may not see,
+      // not even while the lookup runs (events would reach it meanwhile).
+      await this.ops.find(jobId, principal);
+      // Then join, then read the snapshot: an end that happens meanwhile reaches this socket
+      // either as an event (joined already) or in the snapshot (read after the join).
+      await socket.join(room);
       const { type, job } = await this.ops.find(jobId, principal);
       return { ok: true, job: eventFromRow(type.definition.type, job) };
     } catch (err) {
