@@ -1,5 +1,6 @@
 import { EntityClass } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
@@ -58,8 +59,15 @@ export class AppModule {
           },
         }),
         MikroOrmModule.forRootAsync({
+          // Naming the driver keeps @mikro-orm/nestjs from calling the factory early (to
+          // guess it) and swallowing its error, which hid "database unreachable" behind
+          // "Nest can't resolve dependencies".
+          driver: PostgreSqlDriver,
           useFactory: async () => {
-            await ensureDatabase(env.DATABASE_URL);
+            await ensureDatabase(env.DATABASE_URL, {
+              timeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+              logger,
+            });
             return buildOrmConfig(env.DATABASE_URL, options.entities as never[]);
           },
         }),

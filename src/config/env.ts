@@ -43,6 +43,12 @@ export class EnvironmentVariables {
   })
   DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/jobtrack';
 
+  /** At start-up, how long to keep trying an unreachable PostgreSQL before exiting 1. */
+  @int()
+  @IsInt()
+  @Min(0)
+  DATABASE_CONNECT_TIMEOUT_MS: number = 60_000;
+
   /** Redis URL for BullMQ and the cancel channel. */
   @Matches(/^rediss?:\/\/.+/, { message: 'must be redis://host:port' })
   REDIS_URL: string = 'redis://127.0.0.1:6379';

@@ -118,7 +118,17 @@ export class UploadImport {
       ctx.logger.info({ checkpointRow: this.resumeAfter }, 'resuming after the checkpoint');
     }
     this.client = await this.pool.connect();
-    let healthy = true;
+    // The server may drop the connection while we hold it (restart, failover): the query in
+    // flight, or the next one, fails and so does the attempt; the event itself only needs
+    // noting (unlistened, it would take the process down), and the connection is released
+    // with the error so the pool discards it.
+    let lost: Error | undefined;
+    const onLost = (err: Error) => {
+      lost ??= err;
+      ctx.logger.warn({ err: { message: err.message } }, 'database connection lost mid-import');
+    };
+    this.client.on('error', onLost);
+    let failure: Error | undefined;
     try {
       await this.writer.prepare(this.client);
       if (this.strict) await this.client.query('BEGIN');
@@ -130,12 +140,16 @@ export class UploadImport {
       await ctx.progress(READ_FROM + READ_SPAN, 'finishing', this.progressCounts());
       return this.counts;
     } catch (err) {
-      healthy = err instanceof NonRetryableError || err instanceof UploadSupersededError;
+      // A connection abandoned mid-COPY or mid-statement must not go back to the pool.
+      const clean = err instanceof NonRetryableError || err instanceof UploadSupersededError;
+      if (!clean) failure = err instanceof Error ? err : new Error(String(err));
       throw err;
     } finally {
-      if (this.strict) await this.client.query('ROLLBACK').catch(() => undefined);
-      // A connection abandoned mid-COPY or mid-statement must not go back to the pool.
-      this.client.release(healthy ? undefined : true);
+      if (this.strict && !lost) await this.client.query('ROLLBACK').catch(() => undefined);
+      const discard = lost ?? failure;
+      // Still listening on a discarded client: a dropped connection can report twice.
+      if (!discard) this.client.off('error', onLost);
+      this.client.release(discard);
     }
   }
 

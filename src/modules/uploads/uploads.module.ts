@@ -3,6 +3,8 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import { BullModule } from '@nestjs/bullmq';
 import { Inject, Module, OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { ROOT_LOGGER } from '../../common/logging/root-logger';
 import { AppConfig } from '../../config/app-config';
 import { DatasetRegistry } from './datasets/dataset-registry';
 import { TRANSACTIONS_DATASET } from './datasets/transactions.dataset';
@@ -28,11 +30,11 @@ import { UploadsService } from './uploads.service';
     },
     {
       provide: BULK_POOL,
-      inject: [AppConfig],
+      inject: [AppConfig, ROOT_LOGGER],
       // Its own small pool: COPY needs a raw connection, and a long import must not
       // starve the ORM's pool that serves the API.
-      useFactory: (config: AppConfig) =>
-        new Pool({
+      useFactory: (config: AppConfig, logger: Logger) => {
+        const pool = new Pool({
           connectionString: config.env.DATABASE_URL,
           max: config.env.UPLOAD_CONCURRENCY + 1,
           idleTimeoutMillis: 30_000,
@@ -40,7 +42,19 @@ import { UploadsService } from './uploads.service';
           // (and retries) instead of holding a connection forever.
           connectionTimeoutMillis: 60_000,
           options: '-c lock_timeout=120000',
-        }),
+        });
+        // `pg` reports a connection the server dropped (restart, failover, admin kill) as an
+        // 'error' event, fatal to the process without a listener. An idle connection's goes
+        // to the pool, which has already discarded it; a checked-out one's goes to the
+        // client, whose holder (UploadImport) sees its next query fail and releases it with
+        // the error. The listener on every client covers the moments between the two.
+        const log = logger.child({ context: 'BulkPool' });
+        pool.on('error', (err) =>
+          log.warn({ err: { message: err.message } }, 'idle bulk connection lost; discarded'),
+        );
+        pool.on('connect', (client) => client.on('error', () => undefined));
+        return pool;
+      },
     },
     UploadsService,
     UploadProcessor,
