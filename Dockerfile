@@ -6,10 +6,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # The lockfile may lack other platforms' optional binaries (see README); then install from it.
 RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund --no-save
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund
+# nest build: type-check, then swc emits dist/src and dist/migrations (see nest-cli.json).
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \

@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'jobtrack-upload-bench-'));
   const api = await startTestApp(env);
   // The production entry point, built: what a worker pod runs (no TypeScript loader in its RSS).
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
   const worker = await ChildApp.start(
     {
       ...env,

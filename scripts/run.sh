@@ -37,7 +37,9 @@ ensure_deps() {
   fi
 }
 
-build() { npx tsc -p tsconfig.build.json >&2; }
+# `nest build` (nest-cli.json): type-check with tsc, then compile src/ and migrations/ with swc
+# into dist/src and dist/migrations. Its output goes to stderr, like the install's.
+build() { npm run -s build >&2; }
 
 cmd=${1:-start}
 shift || true
