@@ -1,10 +1,15 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { AppModule, AppOptions } from './app.module';
+import { inputGuard } from './common/http/input-rules';
+import { ProblemDetailsFilter } from './common/http/problem-details.filter';
 import { LifecycleService } from './common/lifecycle/lifecycle.service';
 import { ROOT_LOGGER } from './common/logging/root-logger';
 import { AppConfig } from './config/app-config';
@@ -19,14 +24,22 @@ const UNPREFIXED = [
   'admin/queues/{*path}',
 ];
 
-/** Builds the Nest application (not listening yet). */
+/** Builds and initialises the Nest application (not listening yet). */
 export async function createApp(options: AppOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(options), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     bufferLogs: true,
     abortOnError: false,
+    // Registered below, so that the input guard runs right after them.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  (app as unknown as { disable(setting: string): void }).disable('x-powered-by');
+  app.disable('x-powered-by');
+  // Nest's own parsers and limits (JSON, extended urlencoded, 100 KB), then the input rule
+  // over every request's query and body, before any route, DTO mapping or query sees them.
+  app.useBodyParser('json');
+  app.useBodyParser('urlencoded', { extended: true });
+  app.use(inputGuard);
+  answerClientErrors(app.getHttpServer());
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED });
   const config = app.get(AppConfig);
   if (!config.runsApi) {
@@ -57,7 +70,55 @@ export async function createApp(options: AppOptions = {}): Promise<INestApplicat
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  await app.init();
+  // Nest answers unmatched paths only under the prefix and on the excluded routes; anything
+  // else (`//metrics`, `/metrics;x`, `/admin/queues%2f`) would get Express's HTML page.
+  // These run last, after every route: every answer of the service is problem+json.
+  const problems = new ProblemDetailsFilter(app.get<Pino>(ROOT_LOGGER));
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new NotFoundException(`no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    problems.reply(err, req, res);
+  });
   return app;
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Express sees them (a URL or headers over the
+ * 16 KB header limit, a malformed request line) are answered as problems too, not with
+ * Node's bare 400/431.
+ */
+function answerClientErrors(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
+    const title = STATUS_CODES[status] ?? 'Bad Request';
+    const body = JSON.stringify({
+      type: `https://httpstatuses.io/${status}`,
+      title,
+      status,
+      detail:
+        status === 431
+          ? 'the request line and headers are larger than this service accepts (16 KB)'
+          : 'the request could not be read as HTTP',
+    });
+    // A HEAD gets the headers alone (its client reads no body).
+    const head = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString() === 'HEAD ';
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n` +
+        (head ? '' : body),
+    );
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { AppConfig } from '../../config/app-config';
+import { controlCharacterProblem } from '../http/input-rules';
 import { Principal } from './principal';
 
 export class InvalidTokenError extends Error {
@@ -68,6 +69,16 @@ function toPrincipal(payload: JWTPayload): Principal {
   const roles = payload.roles ?? [];
   if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) {
     throw new InvalidTokenError('the roles claim must be a list of strings');
+  }
+  // The input rule (input-rules.ts): claims are recorded and filtered on like any input.
+  const claims: [string, unknown][] = [
+    ['sub', payload.sub],
+    ['tenant', payload.tenant],
+    ...roles.map((r): [string, unknown] => ['roles', r]),
+  ];
+  for (const [claim, value] of claims) {
+    const problem = typeof value === 'string' && controlCharacterProblem(value, 'claim');
+    if (problem) throw new InvalidTokenError(`the ${claim} claim ${problem}`);
   }
   const tenant = payload.tenant;
   if (

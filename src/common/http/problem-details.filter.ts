@@ -39,8 +39,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const ctx = host.switchToHttp();
-    const request = ctx.getRequest<Request>();
-    const response = ctx.getResponse<Response>();
+    this.reply(exception, ctx.getRequest<Request>(), ctx.getResponse<Response>());
+  }
+
+  /** Answers `exception` as a problem; also used by the final Express handlers (bootstrap). */
+  reply(exception: unknown, request: Request, response: Response): void {
     const problem = this.toProblem(exception);
     problem.instance = request.originalUrl?.split('?')[0];
     if (problem.status >= 500) {
@@ -73,11 +76,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const detail = typeof body === 'string' ? body : (messageOf(body) ?? exception.message);
       return { ...base(status), detail };
     }
-    const parseError = exception as { type?: string; status?: number };
+    const parseError = exception as { type?: string; status?: number; expose?: boolean };
     if (parseError?.type === 'entity.parse.failed')
       return { ...base(400), detail: 'the request body is not valid JSON' };
     if (parseError?.type === 'entity.too.large')
       return { ...base(413), detail: 'the request body is too large' };
+    // Other client errors of Express and its body parsers (http-errors, `expose` set).
+    const status = parseError?.status;
+    if (parseError?.expose && typeof status === 'number' && status >= 400 && status < 500)
+      return { ...base(status), detail: (exception as Error).message };
     return { ...base(500), detail: 'an unexpected error occurred; it has been logged' };
   }
 }

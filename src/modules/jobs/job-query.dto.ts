@@ -1,16 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsEnum,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Length,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsEnum, IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { INSTANT_FORMATS, IsInstant } from '../../common/http/instant';
 import { PageQuery, QueryList } from '../../common/http/query';
 import { JobPriority, JobStatus } from '../../common/tracking/job-status';
 
@@ -45,16 +36,21 @@ export class JobListQuery extends PageQuery {
 
   @ApiProperty({
     required: false,
-    description: 'created at or after (ISO 8601)',
+    format: 'date-time',
+    description: `created at or after this instant: ${INSTANT_FORMATS}`,
     example: '2026-11-01T00:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   from?: string;
 
-  @ApiProperty({ required: false, description: 'created before (ISO 8601)' })
+  @ApiProperty({
+    required: false,
+    format: 'date-time',
+    description: `created before this instant: ${INSTANT_FORMATS}`,
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   to?: string;
 
   @ApiProperty({

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiProblems } from '../../common/http/api-problems';
 import { DomainError } from '../../common/http/domain-error';
+import { parseInstant } from '../../common/http/instant';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import { Principal } from '../../common/auth/principal';
@@ -47,8 +48,9 @@ export class JobsController {
   @ApiOkResponse({ description: '{ items, total, limit, offset }' })
   @ApiProblems(400)
   async list(@Query() query: JobListQuery, @CurrentPrincipal() principal: Principal) {
-    const from = query.from ? new Date(query.from) : undefined;
-    const to = query.to ? new Date(query.to) : undefined;
+    // Both were checked by @IsInstant(): parseInstant reads them.
+    const from = query.from ? parseInstant(query.from) : undefined;
+    const to = query.to ? parseInstant(query.to) : undefined;
     if (from && to && from > to) {
       throw new DomainError('INVALID_INPUT', 'from must not be after to', {
         errors: [{ field: 'from', message: 'must not be after to' }],

@@ -9,6 +9,7 @@ import {
   registerDecorator,
   ValidationOptions,
 } from 'class-validator';
+import { controlCharacterProblem } from '../../../common/http/input-rules';
 import { JobPriority } from '../../../common/tracking/job-status';
 import { UploadMode } from '../upload.entity';
 
@@ -35,7 +36,13 @@ function IsColumnMapping(options?: ValidationOptions) {
             entries.length <= MAX_MAPPED_COLUMNS &&
             entries.every(
               ([k, v]) =>
-                k.length > 0 && k.length <= 200 && typeof v === 'string' && v.length <= 200,
+                k.length > 0 &&
+                k.length <= 200 &&
+                typeof v === 'string' &&
+                v.length <= 200 &&
+                // The input rule also holds inside the JSON text (a "\u0000" escape).
+                !controlCharacterProblem(k, 'body') &&
+                !controlCharacterProblem(v, 'body'),
             )
           );
         },
