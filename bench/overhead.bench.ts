@@ -12,7 +12,7 @@ import { Queue, Worker } from 'bullmq';
 import { performance } from 'node:perf_hooks';
 import { JobTypeRegistry } from '../src/common/tracking/job-type.registry';
 import { redisOptionsFromUrl } from '../src/common/redis/redis-options';
-import { TestJobProcessor } from '../test/support/test-job/test-job.processor';
+import { JobWorkers } from '../src/common/tracking/job-workers';
 import { startTestApp } from '../test/utils/test-app';
 import { benchEnv, cleanupEnv, machine, runBench } from './bench-env';
 
@@ -74,7 +74,7 @@ async function tracked(jobs: number, concurrency: number): Promise<number> {
         ),
       );
     }
-    const worker = app.app.get(TestJobProcessor).worker;
+    const worker = app.app.get(JobWorkers).workerOf('test')!;
     let done = 0;
     const finished = new Promise<void>((resolve) =>
       worker.on('completed', () => ++done === jobs && resolve()),

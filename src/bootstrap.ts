@@ -70,7 +70,13 @@ export async function createApp(options: AppOptions = {}): Promise<INestApplicat
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    // A start-up check failed (e.g. a job type declared wrong): release what was opened.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   // Nest answers unmatched paths only under the prefix and on the excluded routes; anything
   // else (`//metrics`, `/metrics;x`, `/admin/queues%2f`) would get Express's HTML page.
   // These run last, after every route: every answer of the service is problem+json.

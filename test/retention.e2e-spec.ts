@@ -3,6 +3,7 @@ import { runMaintenance } from '../src/cli/maintenance';
 import { MaintenanceService } from '../src/modules/maintenance/maintenance.service';
 import { TestJob } from './support/test-job/test-job.entity';
 import { TestJobModule } from './support/test-job/test-job.module';
+import { TestJobProcessor } from './support/test-job/test-job.processor';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
 
@@ -72,7 +73,9 @@ describe('retention', () => {
       .getConnection()
       .execute<{ job_id: string }[]>('SELECT job_id FROM job_attempts');
     expect(attempts.map((r) => r.job_id).sort()).toEqual([recentDone, ...stuck].sort());
-    expect(t.service.deletedByRetention.sort()).toEqual([oldDone, oldFailed, oldCancelled].sort());
+    expect(t.app.get(TestJobProcessor).deletedByRetention.sort()).toEqual(
+      [oldDone, oldFailed, oldCancelled].sort(),
+    );
 
     // A second run finds nothing more.
     expect((await t.app.get(MaintenanceService).applyRetention()).deleted).toBe(0);

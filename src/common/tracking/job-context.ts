@@ -1,4 +1,7 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import type { TrackedJob } from './tracked-job.entity';
+import type { SqlClient } from './tracking-store';
 
 /** Counts a job reports with its progress (rows processed, inserted, ...). */
 export type ProgressCounts = Record<string, number>;
@@ -23,16 +26,29 @@ export interface QueueProgress extends JobProgress {
   attempt: number;
 }
 
+/** A type's own columns (those its entity adds to the base), as `ctx.save()` writes them. */
+export type OwnFields<T extends TrackedJob> = Partial<Omit<T, keyof TrackedJob>>;
+
 /** What `run()` gets besides its row. */
-export interface JobContext {
+export interface JobContext<T extends TrackedJob = TrackedJob> {
   /** Aborted on cancel, hard time limit or shutdown; check it between batches. */
   readonly signal: AbortSignal;
   /** pino logger bound to the job id, type, tenant and attempt. */
   readonly logger: Logger;
   /** 1-based attempt number of this run within the job's budget. */
   readonly attempt: number;
-  /** Reports progress (0-100): to the queue at once, to the row throttled. */
+  /**
+   * Reports progress (0-100): to the queue at once, to the row throttled. A report the
+   * queue does not take (Redis down) is dropped and logged, never failing the job; it
+   * throws only once the attempt is over (cancelled, timed out, shutting down).
+   */
   progress(progress: number, message?: string, counts?: ProgressCounts): Promise<void>;
+  /**
+   * Writes the type's own columns, fenced: only while the row is PROCESSING under this
+   * attempt. Pass `em` (a MikroORM EntityManager or a pg client) to write inside your own
+   * transaction. Throws AttemptSupersededError once the attempt no longer owns the row.
+   */
+  save(fields: OwnFields<T>, options?: { em?: EntityManager | SqlClient }): Promise<void>;
   /** This job as a parent, for children created with `{ parent }`. */
   readonly parent: { id: string; type: string };
   /**

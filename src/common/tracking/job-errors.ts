@@ -38,6 +38,14 @@ export class WorkerShutdownError extends Error {
   }
 }
 
+/** A fenced write refused: the attempt no longer owns the row (cancelled, or taken over). */
+export class AttemptSupersededError extends Error {
+  constructor(jobId: string, attempt: number) {
+    super(`job ${jobId}: attempt ${attempt} no longer owns the row (cancelled or taken over)`);
+    this.name = 'AttemptSupersededError';
+  }
+}
+
 /** Validation errors, non-retryable errors and BullMQ's UnrecoverableError fail a job at once. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof UnrecoverableError) return false;

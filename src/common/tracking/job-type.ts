@@ -1,7 +1,11 @@
 import { EntityClass } from '@mikro-orm/core';
+import type { JobContext } from './job-context';
 import { TrackedJob } from './tracked-job.entity';
 
-/** What a job type declares once, in its feature's constants file. */
+/**
+ * What a job type declares once, in its feature's constants file; its module wires it with
+ * `JobTypeModule.register(DEFINITION, { processor })`.
+ */
 export interface JobTypeDefinition<T extends TrackedJob = TrackedJob> {
   /** Type name, e.g. `upload`; shown in the jobs API and events. */
   type: string;
@@ -34,4 +38,15 @@ export const DEFAULT_HARD_TIME_LIMIT_MS = 15 * 60_000;
 /** The data every BullMQ job of a tracked type carries: just the row id (the row is the truth). */
 export interface TrackedJobData {
   id: string;
+}
+
+/**
+ * Runs a type's jobs: a provider of the feature module, named once in
+ * `JobTypeModule.register()`. The base starts, ends, retries and fences each attempt.
+ */
+export interface JobProcessor<T extends TrackedJob = TrackedJob> {
+  /** The job's work. Return a JSON summary (stored as `result`); throw to fail the attempt. */
+  run(job: T, ctx: JobContext<T>): Promise<Record<string, unknown> | void>;
+  /** Retention deleted these rows (committed): remove what they own outside the database. */
+  afterDelete?(jobs: T[]): Promise<void>;
 }

@@ -12,11 +12,16 @@ export class SqlRaw {
 }
 export const NOW = new SqlRaw('now()');
 
+/** A raw `pg` client (e.g. a PoolClient holding a transaction): positional `$n` parameters. */
+export interface SqlClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
 export interface WriteOptions {
   /** The attempt's fence: the write applies only while `attempts` still equals it. */
   fence?: number;
-  /** Write inside this transaction (e.g. a claimed batch). */
-  em?: EntityManager;
+  /** Write inside this transaction: a MikroORM EntityManager (e.g. a claimed batch) or a pg client. */
+  em?: EntityManager | SqlClient;
   /** Optimistic guard: apply only if the row was not updated since this `updated_at` (text, as read). */
   unchangedSince?: string;
   /** Close this attempt in the same statement when the row changes. */
@@ -45,10 +50,10 @@ export class TrackingStore {
     return `"${this.orm.getMetadata().get(entity).tableName}"`;
   }
 
-  private column(entity: EntityClass<TrackedJob>, property: string): string {
+  private property(entity: EntityClass<TrackedJob>, property: string) {
     const prop = this.orm.getMetadata().get(entity).properties[property as keyof TrackedJob];
     if (!prop) throw new Error(`unknown tracked property ${property}`);
-    return `"${prop.fieldNames[0]}"`;
+    return { column: `"${prop.fieldNames[0]}"`, json: isJson(prop.columnTypes?.[0]) };
   }
 
   /**
@@ -75,10 +80,11 @@ export class TrackingStore {
     { fence, em = this.em(), closeAttempt, unchangedSince }: WriteOptions = {},
   ): Promise<T | null> {
     const params: unknown[] = [];
-    const assignments = Object.entries({ ...set, updatedAt: NOW }).map(([prop, value]) => {
-      if (value instanceof SqlRaw) return `${this.column(entity, prop)} = ${value.sql}`;
-      params.push(isJsonColumn(prop) && value !== null ? JSON.stringify(value) : value);
-      return `${this.column(entity, prop)} = ?`;
+    const assignments = Object.entries({ ...set, updatedAt: NOW }).map(([name, value]) => {
+      const { column, json } = this.property(entity, name);
+      if (value instanceof SqlRaw) return `${column} = ${value.sql}`;
+      params.push(json && value !== null ? JSON.stringify(value) : value);
+      return `${column} = ?`;
     });
     params.push(id, ...whenStatus);
     let where = `id = ? AND status IN (${placeholders(whenStatus)})`;
@@ -105,6 +111,10 @@ export class TrackingStore {
         id,
         closeAttempt.attempt,
       );
+    }
+    if (isSqlClient(em)) {
+      const { rows } = await em.query(numbered(sql), params);
+      return rows.length ? (this.em().map(entity, rows[0] as never) as T) : null;
     }
     const rows = await em.execute<Record<string, unknown>[]>(sql, params, 'all');
     return rows.length ? (em.map(entity, rows[0] as never) as T) : null;
@@ -241,6 +251,16 @@ function toError(error: unknown): Error | undefined {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-function isJsonColumn(prop: string): boolean {
-  return prop === 'result' || prop === 'errorDetails';
+function isJson(columnType: string | undefined): boolean {
+  return columnType === 'json' || columnType === 'jsonb';
+}
+
+function isSqlClient(em: EntityManager | SqlClient): em is SqlClient {
+  return typeof (em as SqlClient).query === 'function' && !('fork' in em);
+}
+
+/** `?` placeholders as pg's `$1, $2, …` (the statements built here hold no `?` in literals). */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
 }

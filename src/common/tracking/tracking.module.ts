@@ -1,15 +1,17 @@
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { CancelBus } from './cancel-bus';
 import { JobMetrics } from './job-metrics';
 import { JobOperations } from './job-operations';
 import { JobTypeRegistry } from './job-type.registry';
-import { ProcessorDeps } from './tracking-deps';
+import { JobWorkers } from './job-workers';
 import { TrackingStore } from './tracking-store';
 
-/** The tracking base, shared by every job type's module. */
+/** The tracking base, shared by every job type's module (see JobTypeModule.register). */
 @Global()
 @Module({
-  providers: [TrackingStore, JobTypeRegistry, CancelBus, JobOperations, ProcessorDeps, JobMetrics],
-  exports: [TrackingStore, JobTypeRegistry, CancelBus, JobOperations, ProcessorDeps, JobMetrics],
+  imports: [DiscoveryModule],
+  providers: [TrackingStore, JobTypeRegistry, CancelBus, JobOperations, JobMetrics, JobWorkers],
+  exports: [TrackingStore, JobTypeRegistry, CancelBus, JobOperations, JobMetrics],
 })
 export class TrackingModule {}

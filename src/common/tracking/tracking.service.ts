@@ -3,12 +3,10 @@ import {
   RequiredEntityData,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
-import type { Queue } from 'bullmq';
 import { isAdmin, Principal } from '../auth/principal';
 import { DomainError } from '../http/domain-error';
 import { JobPriority, JobStatus } from './job-status';
-import { JobTypeDefinition } from './job-type';
-import { resolveJobType, ResolvedJobType } from './job-type.registry';
+import { RegisteredJobType, ResolvedJobType } from './job-type.registry';
 import { isUuid, JobOperations } from './job-operations';
 import { TrackedJob } from './tracked-job.entity';
 
@@ -45,18 +43,12 @@ export interface JobSearch {
 export abstract class TrackingService<T extends TrackedJob> {
   readonly definition: ResolvedJobType<T>;
 
+  /** `type`: what `JobTypeModule.register()` made of the definition (`@InjectJobType(DEF)`). */
   protected constructor(
     protected readonly ops: JobOperations,
-    definition: JobTypeDefinition<T>,
-    protected readonly queue: Queue,
+    private readonly type: RegisteredJobType<T>,
   ) {
-    this.definition = resolveJobType(definition);
-    ops.watchQueue(definition.type, queue);
-    ops.registry.register({
-      definition: this.definition,
-      queue,
-      afterDelete: (jobs) => this.afterDelete(jobs as T[]),
-    });
+    this.definition = type.definition;
   }
 
   /**
@@ -90,8 +82,7 @@ export abstract class TrackingService<T extends TrackedJob> {
       throw err;
     }
     this.ops.metrics.created.inc({ type: this.definition.type });
-    const type = this.ops.registry.get(this.definition.type)!;
-    if (await this.ops.enqueue(type, job)) {
+    if (await this.ops.enqueue(this.registered(), job)) {
       const queued = await this.ops.store.transition(this.definition.entity, job.id, 'enqueue');
       return { job: queued ?? (await this.reload(job.id)), created: true };
     }
@@ -135,15 +126,12 @@ export abstract class TrackingService<T extends TrackedJob> {
     return (await this.ops.retry({ type: this.registered(), job })) as T;
   }
 
-  /** Retention deleted these rows (committed): remove what they own outside the database (files). */
-  protected async afterDelete(_jobs: T[]): Promise<void> {}
-
   protected scope(principal: Principal): Partial<TrackedJob> {
     return isAdmin(principal) ? {} : { tenantId: principal.tenant };
   }
 
-  private registered() {
-    return this.ops.registry.get(this.definition.type)!;
+  private registered(): RegisteredJobType {
+    return this.type as unknown as RegisteredJobType;
   }
 
   private async reload(id: string): Promise<T> {

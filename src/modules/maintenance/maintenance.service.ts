@@ -195,7 +195,7 @@ export class MaintenanceService {
           }
           return gone.map((r) => tx.map(entity, r as never));
         });
-        if (rows.length) await type.afterDelete?.(rows);
+        if (rows.length) await type.processor?.afterDelete?.(rows);
         deleted += rows.length;
         if (rows.length < BATCH) break;
       }

@@ -12,7 +12,7 @@ import { stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import type { Pool, PoolClient } from 'pg';
 import { JobContext } from '../../common/tracking/job-context';
-import { NonRetryableError } from '../../common/tracking/job-errors';
+import { AttemptSupersededError, NonRetryableError } from '../../common/tracking/job-errors';
 import { CsvFormatError } from './csv/csv-format-error';
 import { readCsvRows } from './csv/csv-row-reader';
 import { createRowValidator, DatasetDefinition, requiredColumnNames } from './datasets/dataset';
@@ -33,14 +33,6 @@ export interface RowErrorRecord {
   column: string | null;
   message: string;
   value: string | null;
-}
-
-/** Raised when a batch cannot commit because the row is no longer this attempt's. */
-export class UploadSupersededError extends Error {
-  constructor() {
-    super('the upload is no longer running under this attempt (cancelled or taken over)');
-    this.name = 'UploadSupersededError';
-  }
 }
 
 /** Rows settled by one batch, before and after the database has had its say. */
@@ -82,7 +74,7 @@ export class UploadImport {
     private readonly pool: Pool,
     private readonly dataset: DatasetDefinition,
     private readonly upload: Upload,
-    private readonly ctx: JobContext,
+    private readonly ctx: JobContext<Upload>,
     private readonly limits: ImportLimits,
     private readonly onCommitted: (rows: CommittedRows) => void = () => undefined,
   ) {
@@ -134,14 +126,13 @@ export class UploadImport {
       if (this.strict) await this.client.query('BEGIN');
       await this.readAndWrite();
       if (this.strict) await this.finishStrict();
-      else if (!(await this.saveProgress(this.counts, this.storedErrors, this.checkpointRow))) {
-        throw new UploadSupersededError(); // the last save: `total` is known only now
-      }
+      // The last save: `total` is known only now.
+      else await this.saveProgress(this.counts, this.storedErrors, this.checkpointRow);
       await ctx.progress(READ_FROM + READ_SPAN, 'finishing', this.progressCounts());
       return this.counts;
     } catch (err) {
       // A connection abandoned mid-COPY or mid-statement must not go back to the pool.
-      const clean = err instanceof NonRetryableError || err instanceof UploadSupersededError;
+      const clean = err instanceof NonRetryableError || err instanceof AttemptSupersededError;
       if (!clean) failure = err instanceof Error ? err : new Error(String(err));
       throw err;
     } finally {
@@ -279,13 +270,9 @@ export class UploadImport {
     else await this.writePartial(batch);
     this.timings.writeMs += performance.now() - started;
     const read = Math.min(1, file.bytesRead / Math.max(1, Number(this.upload.sizeBytes)));
-    // The batch is committed: a Redis blip while reporting it must not fail the attempt.
-    await this.ctx
-      .progress(READ_FROM + READ_SPAN * read, 'writing', this.progressCounts())
-      .catch((err: unknown) => {
-        if (this.ctx.signal.aborted) throw err;
-        this.ctx.logger.warn({ err }, 'progress report failed; the import goes on');
-      });
+    // The batch is committed; ctx.progress throws only once the attempt is over (a Redis
+    // blip while reporting is logged by the base, never thrown).
+    await this.ctx.progress(READ_FROM + READ_SPAN * read, 'writing', this.progressCounts());
   }
 
   /** Partial mode: the batch, its errors and the checkpoint commit together, or not at all. */
@@ -303,11 +290,7 @@ export class UploadImport {
       const written = await this.stage(batch);
       await this.insertErrors(batch.errors);
       const next = addBatch(this.counts, batch, written);
-      if (
-        !(await this.saveProgress(next, this.storedErrors + batch.errors.length, batch.lastRow))
-      ) {
-        throw new UploadSupersededError();
-      }
+      await this.saveProgress(next, this.storedErrors + batch.errors.length, batch.lastRow);
       await client.query('COMMIT');
       this.onCommitted(committed(this.counts, next));
       this.counts = next;
@@ -335,8 +318,7 @@ export class UploadImport {
     const { client, counts } = this;
     if (this.strictWriting) {
       await client.query('DELETE FROM upload_row_errors WHERE upload_id = $1', [this.upload.id]);
-      if (!(await this.saveProgress(counts, 0, counts.processed)))
-        throw new UploadSupersededError();
+      await this.saveProgress(counts, 0, counts.processed);
       await client.query('COMMIT');
       this.onCommitted({
         inserted: counts.inserted,
@@ -350,8 +332,7 @@ export class UploadImport {
     await client.query('BEGIN');
     await client.query('DELETE FROM upload_row_errors WHERE upload_id = $1', [this.upload.id]);
     await this.insertErrors(this.strictErrors);
-    if (!(await this.saveProgress(failed, this.strictErrors.length, 0)))
-      throw new UploadSupersededError();
+    await this.saveProgress(failed, this.strictErrors.length, 0);
     await client.query('COMMIT');
     this.counts = failed;
     this.onCommitted({ inserted: 0, updated: 0, unchanged: 0, invalid: failed.invalid });
@@ -382,14 +363,12 @@ export class UploadImport {
     );
   }
 
-  /** Fenced: only while the row is PROCESSING under this attempt. False when it is not. */
-  private async saveProgress(counts: UploadCounts, storedErrors: number, checkpointRow: number) {
-    const { rowCount } = await this.client.query(
-      `UPDATE uploads SET counts = $1, stored_errors = $2, checkpoint_row = $3, updated_at = now()
-       WHERE id = $4 AND status = 'PROCESSING' AND attempts = $5`,
-      [JSON.stringify(counts), storedErrors, checkpointRow, this.upload.id, this.ctx.attempt],
-    );
-    return rowCount === 1;
+  /**
+   * The counts and checkpoint, in the batch's transaction and under the attempt's fence:
+   * throws AttemptSupersededError (rolling the batch back) once the upload is not ours.
+   */
+  private saveProgress(counts: UploadCounts, storedErrors: number, checkpointRow: number) {
+    return this.ctx.save({ counts, storedErrors, checkpointRow }, { em: this.client });
   }
 }
 

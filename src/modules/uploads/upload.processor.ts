@@ -1,34 +1,32 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
 import { JobContext } from '../../common/tracking/job-context';
 import { NonRetryableError } from '../../common/tracking/job-errors';
-import { TrackedProcessor } from '../../common/tracking/tracked-processor';
-import { ProcessorDeps } from '../../common/tracking/tracking-deps';
+import { JobMetrics } from '../../common/tracking/job-metrics';
+import { JobProcessor } from '../../common/tracking/job-type';
+import { AppConfig } from '../../config/app-config';
 import { DatasetRegistry } from './datasets/dataset-registry';
 import { UploadImport } from './upload-import';
 import { Upload } from './upload.entity';
-import { BULK_POOL, MAX_STORED_ROW_ERRORS, UPLOAD_JOB_TYPE } from './uploads.constants';
+import { BULK_POOL, MAX_STORED_ROW_ERRORS } from './uploads.constants';
 
-/**
- * Imports one stored CSV upload into its dataset (see UploadImport for how). Not `@Processor`:
- * the base creates the worker itself, only where APP_ROLE runs workers.
- */
+/** Imports one stored CSV upload into its dataset (see UploadImport for how). */
 @Injectable()
-export class UploadProcessor extends TrackedProcessor<Upload> {
+export class UploadProcessor implements JobProcessor<Upload> {
   constructor(
-    deps: ProcessorDeps,
+    private readonly config: AppConfig,
+    private readonly metrics: JobMetrics,
     private readonly datasets: DatasetRegistry,
     @Inject(BULK_POOL) private readonly pool: Pool,
-  ) {
-    super(deps, { ...UPLOAD_JOB_TYPE, concurrency: deps.config.env.UPLOAD_CONCURRENCY });
-  }
+  ) {}
 
-  async run(upload: Upload, ctx: JobContext): Promise<Record<string, unknown>> {
+  async run(upload: Upload, ctx: JobContext<Upload>): Promise<Record<string, unknown>> {
     const dataset = this.datasets.get(upload.dataset);
     if (!dataset) throw new NonRetryableError(`dataset "${upload.dataset}" is not registered`);
-    const { env } = this.deps.config;
-    const rowsImported = this.deps.ops.metrics.rowsImported;
+    const { env } = this.config;
+    const { rowsImported } = this.metrics;
     const started = performance.now();
     const importer = new UploadImport(
       this.pool,
@@ -59,5 +57,10 @@ export class UploadProcessor extends TrackedProcessor<Upload> {
       'upload imported',
     );
     return { counts, dataset: dataset.name, mode: upload.mode };
+  }
+
+  /** Retention deleted these uploads (their errors went with them): remove their files. */
+  async afterDelete(uploads: Upload[]): Promise<void> {
+    await Promise.all(uploads.map((u) => rm(u.storedPath, { force: true })));
   }
 }

@@ -9,7 +9,8 @@ export const MAX_STORED_ROW_ERRORS = 10_000;
 /** Largest multipart field other than the file (the column mapping JSON). */
 export const MAX_UPLOAD_FIELD_BYTES = 64 * 1024;
 
-export const UPLOAD_JOB_TYPE: Omit<JobTypeDefinition<Upload>, 'concurrency'> = {
+/** Concurrency comes from UPLOAD_CONCURRENCY (see UploadsModule). */
+export const UPLOAD_JOB_TYPE: JobTypeDefinition<Upload> = {
   type: 'upload',
   queue: UPLOAD_QUEUE,
   entity: Upload,

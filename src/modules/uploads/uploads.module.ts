@@ -1,23 +1,23 @@
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { BullBoardModule } from '@bull-board/nestjs';
-import { BullModule } from '@nestjs/bullmq';
 import { Inject, Module, OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../../common/logging/root-logger';
+import { JobTypeModule } from '../../common/tracking/job-type.module';
 import { AppConfig } from '../../config/app-config';
 import { DatasetRegistry } from './datasets/dataset-registry';
 import { TRANSACTIONS_DATASET } from './datasets/transactions.dataset';
 import { UploadProcessor } from './upload.processor';
 import { DatasetsController, UploadsController } from './uploads.controller';
-import { BULK_POOL, UPLOAD_QUEUE } from './uploads.constants';
+import { BULK_POOL, UPLOAD_JOB_TYPE } from './uploads.constants';
 import { UploadsService } from './uploads.service';
 
 /** CSV bulk uploads: receive, track, import into registered datasets. */
 @Module({
   imports: [
-    BullModule.registerQueue({ name: UPLOAD_QUEUE }),
-    BullBoardModule.forFeature({ name: UPLOAD_QUEUE, adapter: BullMQAdapter }),
+    JobTypeModule.register(UPLOAD_JOB_TYPE, {
+      processor: UploadProcessor,
+      configure: (env) => ({ concurrency: env.UPLOAD_CONCURRENCY }),
+    }),
   ],
   providers: [
     {

@@ -1,6 +1,4 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Queue } from 'bullmq';
 import type { Request } from 'express';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -9,6 +7,8 @@ import { Principal } from '../../common/auth/principal';
 import { DomainError } from '../../common/http/domain-error';
 import { ROOT_LOGGER } from '../../common/logging/root-logger';
 import { JobOperations } from '../../common/tracking/job-operations';
+import { InjectJobType } from '../../common/tracking/job-type.module';
+import { RegisteredJobType } from '../../common/tracking/job-type.registry';
 import { JobPriority } from '../../common/tracking/job-status';
 import { TrackingService } from '../../common/tracking/tracking.service';
 import { AppConfig } from '../../config/app-config';
@@ -20,7 +20,7 @@ import { UploadFields } from './dto/upload-fields.dto';
 import { receiveUpload, ReceivedFile } from './upload-receiver';
 import { Upload } from './upload.entity';
 import { UploadRowError } from './upload-row-error.entity';
-import { MAX_UPLOAD_FIELD_BYTES, UPLOAD_JOB_TYPE, UPLOAD_QUEUE } from './uploads.constants';
+import { MAX_UPLOAD_FIELD_BYTES, UPLOAD_JOB_TYPE } from './uploads.constants';
 
 export interface RowErrorPage {
   items: Omit<UploadRowError, 'id' | 'uploadId'>[];
@@ -38,12 +38,12 @@ export class UploadsService extends TrackingService<Upload> {
 
   constructor(
     ops: JobOperations,
-    @InjectQueue(UPLOAD_QUEUE) queue: Queue,
+    @InjectJobType(UPLOAD_JOB_TYPE) type: RegisteredJobType<Upload>,
     private readonly config: AppConfig,
     readonly datasets: DatasetRegistry,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
-    super(ops, { ...UPLOAD_JOB_TYPE, concurrency: config.env.UPLOAD_CONCURRENCY }, queue);
+    super(ops, type);
     this.logger = root.child({ context: UploadsService.name });
   }
 
@@ -123,11 +123,6 @@ export class UploadsService extends TrackingService<Upload> {
       limit,
       offset,
     };
-  }
-
-  /** Retention deleted these uploads (their errors went with them): remove their files. */
-  protected override async afterDelete(uploads: Upload[]): Promise<void> {
-    await Promise.all(uploads.map((u) => rm(u.storedPath, { force: true })));
   }
 
   /**

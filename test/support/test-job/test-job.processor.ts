@@ -1,28 +1,30 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JobContext } from '../../../src/common/tracking/job-context';
 import { NonRetryableError } from '../../../src/common/tracking/job-errors';
-import { JobTypeDefinition } from '../../../src/common/tracking/job-type';
-import { TrackedProcessor } from '../../../src/common/tracking/tracked-processor';
-import { ProcessorDeps } from '../../../src/common/tracking/tracking-deps';
-import { TEST_JOB_DEFINITION } from './test-job.constants';
+import { JobProcessor } from '../../../src/common/tracking/job-type';
+import { TrackingStore } from '../../../src/common/tracking/tracking-store';
 import { TestJob } from './test-job.entity';
 import { TestJobService } from './test-job.service';
 
 @Injectable()
-export class TestJobProcessor extends TrackedProcessor<TestJob> {
+export class TestJobProcessor implements JobProcessor<TestJob> {
+  /** Files "owned" by deleted rows, recorded so retention's hook is observable. */
+  readonly deletedByRetention: string[] = [];
+
   constructor(
-    deps: ProcessorDeps,
-    @Inject(TEST_JOB_DEFINITION) definition: JobTypeDefinition<TestJob>,
+    private readonly store: TrackingStore,
     private readonly children: TestJobService,
-  ) {
-    super(deps, definition);
+  ) {}
+
+  async afterDelete(jobs: TestJob[]): Promise<void> {
+    this.deletedByRetention.push(...jobs.map((j) => j.id));
   }
 
-  async run(job: TestJob, ctx: JobContext) {
+  async run(job: TestJob, ctx: JobContext<TestJob>) {
     if (job.script.noop) return undefined;
-    const em = this.deps.ops.store.em();
+    const em = this.store.em();
     const [{ runs }] = await em.execute<{ runs: number }[]>(
       'UPDATE test_jobs SET runs = runs + 1 WHERE id = ? RETURNING runs',
       [job.id],
