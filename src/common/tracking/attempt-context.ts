@@ -57,7 +57,7 @@ export class AttemptContext<T extends TrackedJob> implements JobContext<T> {
     readonly logger: Logger,
     private readonly deps: AttemptContextDeps,
     /** Called when a progress write finds the row no longer ours (cancelled elsewhere). */
-    private readonly onRowGone: () => void,
+    private readonly onRowGone: () => Promise<void>,
   ) {
     this.attempt = row.attempts;
     this.parent = { id: row.id, type: definition.type };
@@ -66,7 +66,7 @@ export class AttemptContext<T extends TrackedJob> implements JobContext<T> {
       const written = await this.deps.store
         .update(definition.entity, row.id, set, [JobStatus.PROCESSING], { fence: this.attempt })
         .catch((err: unknown) => this.logger.warn({ err }, 'progress write failed'));
-      if (written === null) this.onRowGone();
+      if (written === null) await this.onRowGone(); // the throttle catches its errors
     });
   }
 

@@ -66,7 +66,7 @@ export class AttemptRunner<T extends TrackedJob> {
       () => hardLimit.abort(new HardTimeLimitError(hardTimeLimitMs)),
       hardTimeLimitMs,
     );
-    const rowGone = () => void this.whyGone(row.id).then((why) => stop.abort(why));
+    const rowGone = async () => stop.abort(await this.whyGone(row.id));
     const ctx = new AttemptContext(definition, row, job, signal, log, this.deps, rowGone);
     let result: Record<string, unknown> | null = null;
     let error: unknown;
