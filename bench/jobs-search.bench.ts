@@ -2,6 +2,7 @@
  * The jobs API on a large history: seeds N tracking rows (default 1,000,000: 70 % uploads,
  * 30 % test jobs) over 50 tenants and a year, with realistic status mixes, then times HTTP
  * requests end to end (GET through the whole app, auth and validation included).
+ * Also times GET /jobs/{id} (the lookup of one job of any type), found and not found.
  * Targets: a filtered first page < 50 ms; stats < 200 ms.
  *
  *   npm run bench:jobs [-- rows]
@@ -9,6 +10,7 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { v7 as uuidv7 } from 'uuid';
 import { startTestApp } from '../test/utils/test-app';
 import { benchEnv, cleanupEnv, machine, percentile, runBench } from './bench-env';
 
@@ -68,7 +70,17 @@ async function main(): Promise<void> {
     const tenant = await app.token({ tenant: 'tenant-7' });
     const admin = await app.token({ tenant: null, roles: ['admin'] });
     const from = new Date(Date.now() - 30 * 86_400_000).toISOString();
-    const cases: [string, string, string][] = [
+    const one = async (table: string) => {
+      const db = new Client({ connectionString: env.DATABASE_URL });
+      await db.connect();
+      const { rows: found } = await db.query<{ id: string }>(
+        `SELECT id FROM ${table} WHERE tenant_id = 'tenant-7' ORDER BY created_at DESC LIMIT 1`,
+      );
+      await db.end();
+      return found[0].id;
+    };
+    const [uploadId, testId] = [await one('uploads'), await one('test_jobs')];
+    const cases: [string, string, string, number?][] = [
       ['tenant, first page, no filter', tenant, '/api/v1/jobs'],
       ['tenant, status=FAILED', tenant, '/api/v1/jobs?status=FAILED'],
       [
@@ -85,10 +97,13 @@ async function main(): Promise<void> {
       ['tenant, stats days=30', tenant, '/api/v1/jobs/stats?days=30'],
       ['admin, stats days=30', admin, '/api/v1/jobs/stats?days=30'],
       ['admin, stats days=365', admin, '/api/v1/jobs/stats?days=365'],
+      ['tenant, GET /jobs/{id} (an upload)', tenant, `/api/v1/jobs/${uploadId}`],
+      ['tenant, GET /jobs/{id} (a test job)', tenant, `/api/v1/jobs/${testId}`],
+      ['tenant, GET /jobs/{id} (unknown: 404)', tenant, `/api/v1/jobs/${uuidv7()}`, 404],
     ];
     console.log('| request | total | p50 | p95 | max |');
     console.log('| --- | --- | --- | --- | --- |');
-    for (const [name, token, path] of cases) {
+    for (const [name, token, path, status = 200] of cases) {
       const times: number[] = [];
       let total: unknown;
       for (let i = 0; i < 25; i++) {
@@ -97,7 +112,8 @@ async function main(): Promise<void> {
           headers: { authorization: `Bearer ${token}` },
         });
         const body = (await res.json()) as { total?: number };
-        if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
+        if (res.status !== status)
+          throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
         times.push(performance.now() - started);
         total = body.total;
       }

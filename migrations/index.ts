@@ -1,5 +1,6 @@
 import { Migration20261124024959 } from './Migration20261124024959';
 import { Migration20261124044312 } from './Migration20261124044312';
+import { Migration20261202173019 } from './Migration20261202173019';
 
 /**
  * Every migration, in order. `npm run migration:create` writes a new file here; add its
@@ -8,4 +9,5 @@ import { Migration20261124044312 } from './Migration20261124044312';
 export const MIGRATIONS = [
   { name: 'Migration20261124024959', class: Migration20261124024959 },
   { name: 'Migration20261124044312', class: Migration20261124044312 },
+  { name: 'Migration20261202173019', class: Migration20261202173019 },
 ];

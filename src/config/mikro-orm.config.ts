@@ -3,6 +3,7 @@ import { defineConfig, Options } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from '../database/entities';
+import { TRACKED_JOBS_VIEW } from '../database/tracked-jobs-view';
 
 type EntityClass = Options['entities'] extends (infer E)[] | undefined ? E : never;
 
@@ -17,6 +18,9 @@ export function buildOrmConfig(clientUrl: string, extraEntities: EntityClass[] =
     colors: false,
     ignoreUndefinedInQuery: true,
     pool: { min: 0, max: 10 },
+    // The tracked_jobs view is written by hand in migrations (it unions every tracking
+    // table): schema diffs, and so `migration:create`, must neither drop nor recreate it.
+    schemaGenerator: { skipViews: [TRACKED_JOBS_VIEW] },
     migrations: {
       path: './migrations',
       pathTs: './migrations',

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { AppConfig } from '../../config/app-config';
 import { isAdmin, Principal } from '../auth/principal';
 import { DomainError } from '../http/domain-error';
+import { TRACKED_JOBS_VIEW } from '../../database/tracked-jobs-view';
 import { ROOT_LOGGER } from '../logging/root-logger';
 import { withTimeout } from '../util/with-timeout';
 import { BACKOFF_TYPE } from './backoff';
@@ -108,33 +109,63 @@ export class JobOperations {
     });
   }
 
-  /** Finds a job of any type by id; another tenant's job is "not found". */
+  /**
+   * Finds a job of any type by id; another tenant's job is "not found". One query on the
+   * `tracked_jobs` view says which type (and checks the tenant), then the row is read from
+   * that type's table.
+   */
   async find(id: string, principal: Principal): Promise<FoundJob> {
-    if (!isUuid(id)) throw DomainError.notFound('job', id);
-    const em = this.store.em();
-    for (const type of this.registry.all()) {
-      const where = { id, ...(isAdmin(principal) ? {} : { tenantId: principal.tenant }) };
-      const job = await em.findOne(type.definition.entity, where as FilterQuery<TrackedJob>);
-      if (job) return { type, job };
-    }
-    throw DomainError.notFound('job', id);
+    const type = await this.locate(id, principal);
+    const job = await this.store
+      .em()
+      .findOne(type.definition.entity, { id } as FilterQuery<TrackedJob>);
+    if (!job) throw DomainError.notFound('job', id); // deleted since (retention)
+    return { type, job };
   }
 
-  /** Counts the children of a job across every tracking table. */
+  /** The type of a job the caller may see, in one query across every tracking table. */
+  async locate(id: string, principal: Principal): Promise<RegisteredJobType> {
+    if (!isUuid(id)) throw DomainError.notFound('job', id);
+    const types = this.registry.all();
+    const params: unknown[] = [id.toLowerCase()];
+    let scope = '';
+    if (!isAdmin(principal)) {
+      if (principal.tenant === null) scope = ' AND tenant_id IS NULL';
+      else {
+        scope = ' AND tenant_id = ?';
+        params.push(principal.tenant);
+      }
+    }
+    const rows = types.length
+      ? await this.store
+          .em()
+          .execute<{ type: string }[]>(
+            `SELECT type FROM ${TRACKED_JOBS_VIEW} WHERE id = ?${scope} AND ${typeIn(types, params)} LIMIT 1`,
+            params,
+          )
+      : [];
+    const type = rows[0] && this.registry.get(rows[0].type);
+    if (!type) throw DomainError.notFound('job', id);
+    return type;
+  }
+
+  /** Counts the children of a job (of any type), in one query across every tracking table. */
   async children(parentId: string): Promise<ChildrenSummary> {
     const byStatus: Partial<Record<JobStatus, number>> = {};
     let total = 0;
-    for (const type of this.registry.all()) {
-      const rows = await this.store
-        .em()
-        .execute<{ status: JobStatus; n: number }[]>(
-          `SELECT status, count(*)::int AS n FROM ${this.store.table(type.definition.entity)} WHERE parent_id = ? GROUP BY status`,
-          [parentId],
-        );
-      for (const { status, n } of rows) {
-        byStatus[status] = (byStatus[status] ?? 0) + n;
-        total += n;
-      }
+    const types = this.registry.all();
+    const params: unknown[] = [parentId];
+    const rows = types.length
+      ? await this.store
+          .em()
+          .execute<{ status: JobStatus; n: number }[]>(
+            `SELECT status, count(*)::int AS n FROM ${TRACKED_JOBS_VIEW} WHERE parent_id = ? AND ${typeIn(types, params)} GROUP BY status`,
+            params,
+          )
+      : [];
+    for (const { status, n } of rows) {
+      byStatus[status] = n;
+      total += n;
     }
     const settled = Object.entries(byStatus).every(
       ([status, n]) => !n || isTerminal(status as JobStatus),
@@ -194,9 +225,21 @@ export class JobOperations {
 
   /** A cancelled parent takes its unfinished children (any type) with it. */
   private async cancelChildren(parentId: string, principal: Principal): Promise<void> {
-    for (const type of this.registry.all()) {
-      const children = await this.store.em().find(type.definition.entity, {
-        parentId,
+    const types = this.registry.all();
+    if (!types.length) return;
+    const params: unknown[] = [parentId, ...ACTIVE_STATUSES];
+    const em = this.store.em();
+    // One query across every table finds them; each type's rows are then read from its table.
+    const found = await em.execute<{ type: string; id: string }[]>(
+      `SELECT type, id FROM ${TRACKED_JOBS_VIEW} WHERE parent_id = ?
+         AND status IN (${ACTIVE_STATUSES.map(() => '?').join(', ')}) AND ${typeIn(types, params)}`,
+      params,
+    );
+    for (const type of types) {
+      const ids = found.filter((c) => c.type === type.definition.type).map((c) => c.id);
+      if (!ids.length) continue;
+      const children = await em.find(type.definition.entity, {
+        id: { $in: ids },
         status: { $in: [...ACTIVE_STATUSES] },
       } as FilterQuery<TrackedJob>);
       for (const child of children) {
@@ -269,4 +312,10 @@ export class JobOperations {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
+}
+
+/** `type IN (…)` over the registered types (the view may list a type this app does not run). */
+function typeIn(types: RegisteredJobType[], params: unknown[]): string {
+  params.push(...types.map((t) => t.definition.type));
+  return `type IN (${types.map(() => '?').join(', ')})`;
 }
