@@ -95,6 +95,21 @@ describe('tracking lifecycle (real PostgreSQL, Redis, BullMQ)', () => {
     expect(JSON.stringify(view)).not.toMatch(/\bat .*\.ts:\d+/);
   });
 
+  it('fails, saying why, a job whose result cannot be stored (not run again, attempt closed)', async () => {
+    const res = await create({ script: { unstorableResult: true } }).expect(202);
+    const failed = await until(res.body.id, JobStatus.FAILED);
+    expect(failed).toMatchObject({ attempts: 1, runs: 1, result: null });
+    expect(failed.errorMessage).toMatch(/^the job's result could not be stored: /);
+    const view = (await getJob(res.body.id).expect(200)).body;
+    expect(view.attemptHistory.map((a: { outcome: string }) => a.outcome)).toEqual(['failed']);
+  });
+
+  it('treats a rejection without a reason as a failure, never as success', async () => {
+    const res = await create({ script: { throwUndefined: true }, maxAttempts: 2 }).expect(202);
+    const failed = await until(res.body.id, JobStatus.FAILED);
+    expect(failed).toMatchObject({ attempts: 2, runs: 2, errorMessage: 'undefined' });
+  });
+
   it('returns the existing row for a duplicate domain key instead of running twice', async () => {
     const first = await create({ domainKey: 'fx-EUR-2025-01-02' }).expect(202);
     const second = await create({ domainKey: 'fx-EUR-2025-01-02' }).expect(200);

@@ -237,4 +237,41 @@ describe('upload lifecycle (API and workers in separate processes)', () => {
       'completed',
     ]);
   });
+
+  it('SIGTERM mid-import hands the upload back within the grace period; another worker resumes it', async () => {
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+    const stopping = await ChildApp.start({
+      ...env,
+      APP_ROLE: 'worker',
+      SHUTDOWN_DELAY_MS: '0',
+      SHUTDOWN_GRACE_MS: '500',
+    });
+    workers.push(stopping);
+    const t = await api.token({ tenant: 'drain' });
+    const rows = 150_000;
+    const id = await upload(api, t, transactionsCsv(rows));
+    await waitFor(async () => (await uploadRow(id)).checkpoint_row >= 5_000, {
+      what: 'some batches to commit',
+      timeoutMs: 30_000,
+    });
+    const signalled = Date.now();
+    stopping.kill('SIGTERM');
+    expect(await stopping.exited).toEqual({ code: 0, signal: null });
+    // The import's connection stays open until the attempt is handed back (the pool closes last).
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    const handedBack = await uploadRow(id);
+    expect(handedBack.status).toBe('QUEUED');
+    expect(handedBack.checkpoint_row).toBeLessThan(rows);
+
+    await startWorker();
+    const done = await settled(api, t, id, 60_000);
+    expect(done.counts).toMatchObject({ total: rows, inserted: rows, updated: 0, unchanged: 0 });
+    const view = (
+      await api.http.get(`/api/v1/jobs/${id}`).set('Authorization', `Bearer ${t}`).expect(200)
+    ).body;
+    expect(view.attemptHistory.map((a: { outcome: string }) => a.outcome)).toEqual([
+      'handed_back',
+      'completed',
+    ]);
+  });
 });

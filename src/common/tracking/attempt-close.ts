@@ -26,6 +26,8 @@ export async function recordEnding<T extends TrackedJob>(
   opts: WriteOptions & { fence: number },
   log: Logger,
   retryMs = CLOSE_RETRY_MS,
+  /** True once retrying must stop (the process is shutting down and has a deadline). */
+  giveUp: () => boolean = () => false,
 ): Promise<T | null> {
   const deadline = Date.now() + retryMs;
   let delay = 250;
@@ -40,7 +42,7 @@ export async function recordEnding<T extends TrackedJob>(
       if (!isDatabaseUnreachable(err)) throw err;
       const message = (err as Error).message;
       const outcome = opts.closeAttempt?.outcome;
-      if (Date.now() + delay > deadline) {
+      if (Date.now() + delay > deadline || giveUp()) {
         log.error(
           { err: { message }, outcome },
           'database unreachable: the end of the attempt is not recorded; the queue will redeliver the job',

@@ -123,15 +123,17 @@ export class AttemptContext<T extends TrackedJob> implements JobContext<T> {
   /** To the queue, for live events; a report that fails or hangs never fails the job. */
   private async report(routed: QueueProgress): Promise<void> {
     if (this.unanswered) return this.lost();
+    let timedOut = false; // a report that timed out is counted once, not again when it fails
     const sent = this.job
       .updateProgress(routed as unknown as object)
-      .then(undefined, (err: unknown) => this.lost(err));
+      .then(undefined, (err: unknown) => (timedOut ? undefined : this.lost(err)));
     const settled = await withTimeout(
       sent.then(() => true),
       PROGRESS_REPORT_WAIT_MS,
       () => false,
     );
     if (!settled) {
+      timedOut = true;
       this.lost(new Error(`Redis did not answer in ${PROGRESS_REPORT_WAIT_MS} ms`));
       this.unanswered = sent.then(() => {
         this.unanswered = undefined;

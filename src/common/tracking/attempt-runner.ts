@@ -6,7 +6,8 @@ import { AttemptContext, AttemptContextDeps } from './attempt-context';
 import { asError, chooseEnding, ENDINGS } from './attempt-ending';
 import { CancelBus } from './cancel-bus';
 import { AttemptOutcome } from './job-attempt.entity';
-import { HardTimeLimitError, JobCancelledError } from './job-errors';
+import { HardTimeLimitError, JobCancelledError, NonRetryableError } from './job-errors';
+import { isDatabaseUnreachable } from '../util/database-errors';
 import { JobMetrics } from './job-metrics';
 import { JobStatus } from './job-status';
 import { TrackedJobData } from './job-type';
@@ -17,6 +18,8 @@ import { giveBack, notStarted } from './redelivery';
 export interface AttemptRunnerDeps extends AttemptContextDeps {
   cancelBus: CancelBus;
   metrics: JobMetrics;
+  /** True once the process is shutting down: an unreachable database is not waited for. */
+  stopping(): boolean;
 }
 
 /**
@@ -74,7 +77,8 @@ export class AttemptRunner<T extends TrackedJob> {
     try {
       result = (await Promise.race([processor!.run(row, ctx), rejectOnAbort(signal)])) ?? null;
     } catch (thrown) {
-      error = signal.aborted ? signal.reason : thrown;
+      // An Error whatever was thrown (`throw undefined` must not read as success).
+      error = asError(signal.aborted ? signal.reason : thrown);
     } finally {
       clearTimeout(soft);
       clearTimeout(hard);
@@ -109,10 +113,28 @@ export class AttemptRunner<T extends TrackedJob> {
     const { entity } = this.type.definition;
     const opts = { fence, closeAttempt };
     // Retried while PostgreSQL is unreachable (restart, failover): see recordEnding.
-    const { store } = this.deps;
-    if (!(await recordEnding(store, entity, row.id, ending.transition, set, opts, log))) {
-      return this.superseded(row, log, await this.whyGone(row.id), startedAt);
+    const { store, stopping } = this.deps;
+    let ended: T | null;
+    try {
+      ended = await recordEnding(
+        store,
+        entity,
+        row.id,
+        ending.transition,
+        set,
+        opts,
+        log,
+        undefined,
+        stopping,
+      );
+    } catch (writeError) {
+      if (kind !== 'completed' || isDatabaseUnreachable(writeError)) throw writeError;
+      // The work is done but its result cannot be stored (not JSON, a NUL byte): running it
+      // again would give the same result, so the job fails, saying why.
+      const reason = `the job's result could not be stored: ${asError(writeError).message}`;
+      return this.end(job, token, row, log, startedAt, null, new NonRetryableError(reason));
     }
+    if (!ended) return this.superseded(row, log, await this.whyGone(row.id), startedAt);
     this.observe(ending.outcome, startedAt);
     if (kind === 'completed') {
       log.info('completed');

@@ -31,7 +31,8 @@ export function resolveJobType<T extends TrackedJob>(
     softTimeLimitMs: DEFAULT_SOFT_TIME_LIMIT_MS,
     hardTimeLimitMs: DEFAULT_HARD_TIME_LIMIT_MS,
     concurrency: 1,
-    ...def,
+    // An option left undefined (e.g. from an unset setting) keeps its default.
+    ...(Object.fromEntries(Object.entries(def).filter(([, v]) => v !== undefined)) as typeof def),
   };
 }
 

@@ -25,6 +25,7 @@ import { WorkerHost } from './worker-host';
 @Injectable()
 export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly hosts: WorkerHost<never>[] = [];
+  private stopping = false;
   private readonly logger: Logger;
 
   constructor(
@@ -65,6 +66,7 @@ export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, OnModul
 
   /** SIGTERM: every type's worker stops and drains at once (one grace period in all). */
   async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
     await Promise.all(this.hosts.map((host) => host.stop()));
   }
 
@@ -84,6 +86,7 @@ export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, OnModul
         progressWriteIntervalMs: env.PROGRESS_WRITE_INTERVAL_MS,
         cancelBus: this.cancelBus,
         metrics: this.metrics,
+        stopping: () => this.stopping,
       },
       log,
     );

@@ -8,7 +8,10 @@ import { TrackedJob } from './tracked-job.entity';
 
 /** A value written as SQL, e.g. `now()`. */
 export class SqlRaw {
-  constructor(readonly sql: string) {}
+  constructor(readonly sql: string) {
+    // Statements are built with `?` placeholders (renumbered to `$n` for a pg client).
+    if (sql.includes('?')) throw new Error(`SqlRaw must not contain "?": ${sql}`);
+  }
 }
 export const NOW = new SqlRaw('now()');
 
@@ -117,7 +120,8 @@ export class TrackingStore {
       return rows.length ? (this.em().map(entity, rows[0] as never) as T) : null;
     }
     const rows = await em.execute<Record<string, unknown>[]>(sql, params, 'all');
-    return rows.length ? (em.map(entity, rows[0] as never) as T) : null;
+    // Mapped on a fresh fork: never merged into a caller's identity map (unsaved changes).
+    return rows.length ? (this.em().map(entity, rows[0] as never) as T) : null;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Inject, Module, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../../common/logging/root-logger';
@@ -62,10 +62,14 @@ import { UploadsService } from './uploads.service';
   controllers: [UploadsController, DatasetsController],
   exports: [UploadsService, DatasetRegistry],
 })
-export class UploadsModule implements OnModuleDestroy {
+export class UploadsModule implements OnApplicationShutdown {
   constructor(@Inject(BULK_POOL) private readonly pool: Pool) {}
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * After the workers drained (they stop in onModuleDestroy, which for this module would
+   * run first: a running import must keep its connection until it is handed back).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.pool.end();
   }
 }

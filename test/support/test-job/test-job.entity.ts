@@ -22,6 +22,10 @@ export interface TestScript {
   childScript?: TestScript;
   /** With untilAborted: ignore the signal (a job that never checks it). */
   ignoreSignal?: boolean;
+  /** Return a result PostgreSQL cannot store (a NUL byte in a JSON string). */
+  unstorableResult?: boolean;
+  /** `throw undefined` (a rejection without a reason). */
+  throwUndefined?: boolean;
 }
 
 /** The job type the tracking base is proven with; not shipped. */

@@ -58,6 +58,8 @@ export class TestJobProcessor implements JobProcessor<TestJob> {
       });
       ctx.signal.throwIfAborted();
     }
+    if (script.throwUndefined) throw undefined;
+    if (script.unstorableResult) return { text: 'a\u0000b' };
     if (script.nonRetryable)
       throw new NonRetryableError('planned permanent failure', { reason: 'test' });
     if (ctx.attempt <= (script.failTimes ?? 0))
