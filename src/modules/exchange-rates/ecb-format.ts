@@ -104,8 +104,13 @@ export function checkCurrency(value: string, date: string): string {
   return value;
 }
 
+/** Whether `value` is a rate as the ECB writes one: a positive plain decimal. */
+export function isRate(value: unknown): value is string {
+  return typeof value === 'string' && RATE.test(value) && !ZERO.test(value);
+}
+
 export function checkRate(value: string, date: string, currency: string): string {
-  if (!RATE.test(value) || ZERO.test(value)) {
+  if (!isRate(value)) {
     throw new EcbFormatError(
       'bad_rate',
       `${date} ${currency}: not a positive decimal rate: ${show(value)}`,

@@ -291,7 +291,7 @@ describe('errors', () => {
 
 describe('streaming', () => {
   it('yields each day while the source is still being read: memory stays flat', async () => {
-    const DAYS = 3000;
+    const DAYS = 1500;
     let produced = 0;
     let maxAhead = 0;
     async function* history(): AsyncGenerator<string> {
@@ -307,7 +307,7 @@ describe('streaming', () => {
     for await (const day of readEcbXml(history())) {
       consumed += 1;
       maxAhead = Math.max(maxAhead, produced - consumed);
-      expect(day.rates.JPY).toBe('140.5');
+      if (day.rates.JPY !== '140.5') throw new Error(`JPY ${day.rates.JPY}`);
     }
     expect(consumed).toBe(DAYS);
     expect(maxAhead).toBeLessThanOrEqual(1);
