@@ -210,6 +210,13 @@ describe('publication days', () => {
     expect(publicationDays('2024-01-02', '2024-01-01')).toEqual([]);
   });
 
+  it('count 6,982 from 1999-01-04 to 2026-04-10, as the full history file has rows', () => {
+    // The one figure of the full file at hand: a published description of eurofxref-hist.zip
+    // as downloaded on 2026-04-13 (615 KB, SHA-256 d5b501e4…9b12f) counts 6,982 daily rows
+    // from 1999-01-04 to 2026-04-10. A closing day too many or too few would change it.
+    expect(publicationDays('1999-01-04', '2026-04-10')).toHaveLength(6982);
+  });
+
   it('count 250-262 a year from 2000 to 2026', () => {
     for (let year = 2000; year <= 2026; year += 1) {
       const n = publicationDays(`${year}-01-01`, `${year}-12-31`).length;
