@@ -7,15 +7,18 @@
  *   Date,USD,JPY,BGN,CYP,CZK,…,
  *   2023-02-21,1.0664,143.53,1.9558,N/A,23.748,…,
  *
- * Format choice for the full history: the provider downloads eurofxref-hist.zip (a few
- * hundred KB: a zipped CSV) and not eurofxref-hist.xml (tens of MB of XML: one element and
- * two attributes per rate, some 30 rates × 7,000 days). Same days and rates; the ZIP is some
- * 50 times fewer bytes to fetch, and reading it costs one streaming inflate and a split on
- * commas. Its integrity is checked by the ZIP itself (the deflate stream must end and give
- * the size the ZIP announces), where a cut XML would only show as an unclosed element.
- * Daily and 90-day updates use the small XML files (ecb-xml.ts); both parsers yield the same
- * EcbDay. Caveat: the history XML drops trailing zeros ('0.8562') where the daily XML keeps
- * them ('0.85620'); compare rates by value, not as strings.
+ * Format choice for the full history: the provider downloads eurofxref-hist.zip (about
+ * 0.6 MB: the zipped CSV) and not eurofxref-hist.xml (one element and two attributes per rate,
+ * about 1.1 KB a day in the history fixtures, so 8 MB or more for 7,000 days; larger still if
+ * served indented). Same days and rates; the ZIP is at least ten times fewer bytes to fetch,
+ * and reading it costs one streaming inflate and a split on commas. Its integrity is checked
+ * by the ZIP itself (the deflate stream must end, the CSV must have the size and CRC-32 the
+ * central directory records), where a cut XML only shows as an unclosed element and a changed
+ * digit in it not at all. Daily and 90-day updates use the small XML files (ecb-xml.ts); both
+ * parsers yield the same EcbDay. Caveats: the history XML drops trailing zeros ('0.8562') where
+ * the daily XML keeps them ('0.85620'), and whether the CSV keeps them is not verified here
+ * (no copy of the real file): compare rates by value, not as strings. Each row must have as
+ * many fields as the header; a real file that breaks that will be refused, not guessed at.
  *
  * Memory stays flat: inflated text is consumed line by line and each day yielded at once;
  * only the set of dates seen (duplicate check) grows, by one short string a day.
