@@ -12,7 +12,7 @@ import {
   QueueProgress,
 } from './job-context';
 import { AttemptSupersededError } from './job-errors';
-import { ChildrenSummary } from './job-operations';
+import { ChildrenSummary } from './job-lookup';
 import { JobStatus } from './job-status';
 import { ResolvedJobType } from './job-type.registry';
 import { Throttle } from './throttle';

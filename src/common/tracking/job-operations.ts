@@ -3,24 +3,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { AppConfig } from '../../config/app-config';
-import { isAdmin, Principal } from '../auth/principal';
+import { Principal } from '../auth/principal';
 import { DomainError } from '../http/domain-error';
-import { TRACKED_JOBS_VIEW } from '../../database/tracked-jobs-view';
 import { ROOT_LOGGER } from '../logging/root-logger';
 import { withTimeout } from '../util/with-timeout';
 import { BACKOFF_TYPE } from './backoff';
 import { CancelBus } from './cancel-bus';
 import { JobAttempt } from './job-attempt.entity';
 import { JobMetrics } from './job-metrics';
-import {
-  ACTIVE_STATUSES,
-  BULLMQ_PRIORITY,
-  isTerminal,
-  JobPriority,
-  JobStatus,
-  TRANSITIONS,
-} from './job-status';
+import { BULLMQ_PRIORITY, JobPriority, JobStatus, TRANSITIONS } from './job-status';
 import { TrackedJobData } from './job-type';
+import { FoundJob, JobLookup } from './job-lookup';
 import { JobTypeRegistry, RegisteredJobType } from './job-type.registry';
 import { TrackedJob } from './tracked-job.entity';
 import { NOW, SqlRaw, TrackingStore } from './tracking-store';
@@ -29,22 +22,9 @@ import { NOW, SqlRaw, TrackingStore } from './tracking-store';
 const KEEP_COMPLETED = { age: 24 * 3600, count: 1_000 };
 const KEEP_FAILED = { age: 7 * 24 * 3600, count: 5_000 };
 
-/** How a job's children stand (any type), for a parent waiting on them. */
-export interface ChildrenSummary {
-  total: number;
-  byStatus: Partial<Record<JobStatus, number>>;
-  /** True when every child has ended (or there are none). */
-  settled: boolean;
-}
-
-export interface FoundJob {
-  type: RegisteredJobType;
-  job: TrackedJob;
-}
-
 /**
- * Operations common to every job type: hand a row to its queue, cancel, retry, and find
- * a row of any type within the caller's tenant. Type-specific services build on these.
+ * Operations common to every job type: hand a row to its queue, cancel, retry. Reads
+ * across types are JobLookup's. Type-specific services build on these.
  */
 @Injectable()
 export class JobOperations {
@@ -56,6 +36,7 @@ export class JobOperations {
     private readonly cancelBus: CancelBus,
     private readonly config: AppConfig,
     readonly metrics: JobMetrics,
+    readonly lookup: JobLookup,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = root.child({ context: JobOperations.name });
@@ -109,68 +90,9 @@ export class JobOperations {
     });
   }
 
-  /**
-   * Finds a job of any type by id; another tenant's job is "not found". One query on the
-   * `tracked_jobs` view says which type (and checks the tenant), then the row is read from
-   * that type's table.
-   */
-  async find(id: string, principal: Principal): Promise<FoundJob> {
-    const type = await this.locate(id, principal);
-    const job = await this.store
-      .em()
-      .findOne(type.definition.entity, { id } as FilterQuery<TrackedJob>);
-    if (!job) throw DomainError.notFound('job', id); // deleted since (retention)
-    return { type, job };
-  }
-
-  /** The type of a job the caller may see, in one query across every tracking table. */
-  async locate(id: string, principal: Principal): Promise<RegisteredJobType> {
-    if (!isUuid(id)) throw DomainError.notFound('job', id);
-    const types = this.registry.all();
-    const params: unknown[] = [id.toLowerCase()];
-    let scope = '';
-    if (!isAdmin(principal)) {
-      if (principal.tenant === null) scope = ' AND tenant_id IS NULL';
-      else {
-        scope = ' AND tenant_id = ?';
-        params.push(principal.tenant);
-      }
-    }
-    const rows = types.length
-      ? await this.store
-          .em()
-          .execute<{ type: string }[]>(
-            `SELECT type FROM ${TRACKED_JOBS_VIEW} WHERE id = ?${scope} AND ${typeIn(types, params)} LIMIT 1`,
-            params,
-          )
-      : [];
-    const type = rows[0] && this.registry.get(rows[0].type);
-    if (!type) throw DomainError.notFound('job', id);
-    return type;
-  }
-
-  /** Counts the children of a job (of any type), in one query across every tracking table. */
-  async children(parentId: string): Promise<ChildrenSummary> {
-    const byStatus: Partial<Record<JobStatus, number>> = {};
-    let total = 0;
-    const types = this.registry.all();
-    const params: unknown[] = [parentId];
-    const rows = types.length
-      ? await this.store
-          .em()
-          .execute<{ status: JobStatus; n: number }[]>(
-            `SELECT status, count(*)::int AS n FROM ${TRACKED_JOBS_VIEW} WHERE parent_id = ? AND ${typeIn(types, params)} GROUP BY status`,
-            params,
-          )
-      : [];
-    for (const { status, n } of rows) {
-      byStatus[status] = n;
-      total += n;
-    }
-    const settled = Object.entries(byStatus).every(
-      ([status, n]) => !n || isTerminal(status as JobStatus),
-    );
-    return { total, byStatus, settled };
+  /** Finds a job of any type by id; another tenant's job is "not found" (see JobLookup). */
+  find(id: string, principal: Principal): Promise<FoundJob> {
+    return this.lookup.find(id, principal);
   }
 
   attempts(jobId: string): Promise<JobAttempt[]> {
@@ -191,11 +113,7 @@ export class JobOperations {
     if (!cancelled) throw await this.conflict(found, 'cancelled');
     this.metrics.cancelled.inc({ type: type.definition.type });
     // A waiting job leaves the queue; an active one is locked (0 removed): its worker stops it.
-    await Promise.all(
-      [...new Set([job.queueJobId ?? job.id, job.id])].map((id) =>
-        type.queue.remove(id).catch(() => 0),
-      ),
-    );
+    await removeFromQueue(found);
     await this.requeueIfRetried(type, job.id); // a retry may have slipped in before that remove
     await this.cancelBus
       .publish({ jobId: job.id, cancelledBy: principal.sub, reason })
@@ -225,29 +143,9 @@ export class JobOperations {
 
   /** A cancelled parent takes its unfinished children (any type) with it. */
   private async cancelChildren(parentId: string, principal: Principal): Promise<void> {
-    const types = this.registry.all();
-    if (!types.length) return;
-    const params: unknown[] = [parentId, ...ACTIVE_STATUSES];
-    const em = this.store.em();
-    // One query across every table finds them; each type's rows are then read from its table.
-    const found = await em.execute<{ type: string; id: string }[]>(
-      `SELECT type, id FROM ${TRACKED_JOBS_VIEW} WHERE parent_id = ?
-         AND status IN (${ACTIVE_STATUSES.map(() => '?').join(', ')}) AND ${typeIn(types, params)}`,
-      params,
-    );
-    for (const type of types) {
-      const ids = found.filter((c) => c.type === type.definition.type).map((c) => c.id);
-      if (!ids.length) continue;
-      const children = await em.find(type.definition.entity, {
-        id: { $in: ids },
-        status: { $in: [...ACTIVE_STATUSES] },
-      } as FilterQuery<TrackedJob>);
-      for (const child of children) {
-        // A child that ended meanwhile answers a conflict: nothing left to cancel.
-        await this.cancel({ type, job: child }, principal, 'parent job cancelled').catch(
-          () => undefined,
-        );
-      }
+    for (const child of await this.lookup.activeChildren(parentId)) {
+      // A child that ended meanwhile answers a conflict: nothing left to cancel.
+      await this.cancel(child, principal, 'parent job cancelled').catch(() => undefined);
     }
   }
 
@@ -285,11 +183,7 @@ export class JobOperations {
     });
     if (!queued) throw await this.conflict(found, 'retried');
     // The finished BullMQ job of the last run, if still kept, would make re-adding the id a no-op.
-    await Promise.all(
-      [...new Set([job.queueJobId ?? job.id, job.id])].map((id) =>
-        type.queue.remove(id).catch(() => 0),
-      ),
-    );
+    await removeFromQueue(found);
     await this.enqueue(type, queued); // if Redis fails here, orphan rescue enqueues the QUEUED row
     return queued;
   }
@@ -309,13 +203,8 @@ export class JobOperations {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
-
-/** `type IN (…)` over the registered types (the view may list a type this app does not run). */
-function typeIn(types: RegisteredJobType[], params: unknown[]): string {
-  params.push(...types.map((t) => t.definition.type));
-  return `type IN (${types.map(() => '?').join(', ')})`;
+/** Removes a row's BullMQ job (under its queue job id and its row id); best effort. */
+async function removeFromQueue({ type, job }: FoundJob): Promise<void> {
+  const ids = new Set([job.queueJobId ?? job.id, job.id]);
+  await Promise.all([...ids].map((id) => type.queue.remove(id).catch(() => 0)));
 }

@@ -82,7 +82,7 @@ export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, OnModul
       type,
       {
         store: this.ops.store,
-        children: (id) => this.ops.children(id),
+        children: (id) => this.ops.lookup.children(id),
         progressWriteIntervalMs: env.PROGRESS_WRITE_INTERVAL_MS,
         cancelBus: this.cancelBus,
         metrics: this.metrics,

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { CancelBus } from './cancel-bus';
+import { JobLookup } from './job-lookup';
 import { JobMetrics } from './job-metrics';
 import { JobOperations } from './job-operations';
 import { JobTypeRegistry } from './job-type.registry';
@@ -11,7 +12,15 @@ import { TrackingStore } from './tracking-store';
 @Global()
 @Module({
   imports: [DiscoveryModule],
-  providers: [TrackingStore, JobTypeRegistry, CancelBus, JobOperations, JobMetrics, JobWorkers],
-  exports: [TrackingStore, JobTypeRegistry, CancelBus, JobOperations, JobMetrics],
+  providers: [
+    TrackingStore,
+    JobTypeRegistry,
+    CancelBus,
+    JobLookup,
+    JobOperations,
+    JobMetrics,
+    JobWorkers,
+  ],
+  exports: [TrackingStore, JobTypeRegistry, CancelBus, JobLookup, JobOperations, JobMetrics],
 })
 export class TrackingModule {}

@@ -7,7 +7,8 @@ import { isAdmin, Principal } from '../auth/principal';
 import { DomainError } from '../http/domain-error';
 import { JobPriority, JobStatus } from './job-status';
 import { RegisteredJobType, ResolvedJobType } from './job-type.registry';
-import { isUuid, JobOperations } from './job-operations';
+import { isUuid } from './job-lookup';
+import { JobOperations } from './job-operations';
 import { TrackedJob } from './tracked-job.entity';
 
 export interface CreateJobOptions {
