@@ -1,13 +1,15 @@
 import { INestApplication, NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { AppModule, AppOptions } from './app.module';
+import { documentRefusals } from './common/http/api-problems';
+import { METRICS_TOKEN_SCHEME } from './common/http/api-schema';
 import { inputGuard } from './common/http/input-rules';
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
 import { LifecycleService } from './common/lifecycle/lifecycle.service';
@@ -58,18 +60,7 @@ export async function createApp(options: AppOptions = {}): Promise<INestApplicat
         );
     });
   }
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('jobtrack')
-      .setDescription(
-        'Runs and tracks background jobs. Errors are RFC 9457 application/problem+json.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, openApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
   try {
     await app.init();
   } catch (err) {
@@ -88,6 +79,31 @@ export async function createApp(options: AppOptions = {}): Promise<INestApplicat
     problems.reply(err, req, res);
   });
   return app;
+}
+
+/** The OpenAPI document of the app's routes, as served at /api/docs-json. */
+export function openApiDocument(app: INestApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('jobtrack')
+      .setDescription(
+        'Runs and tracks background jobs. Errors are RFC 9457 application/problem+json.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'opaque',
+          description: 'METRICS_TOKEN, when it is set',
+        },
+        METRICS_TOKEN_SCHEME,
+      )
+      .build(),
+  );
+  return documentRefusals(document);
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Property-based fuzzing of the whole HTTP surface. The operations come from the app's own
  * OpenAPI document (GET /api/docs-json), so a route added later is fuzzed without touching
- * this file; the routes outside it (/metrics, /admin/queues) and unmatched paths are added.
+ * this file; the routes outside it (/admin/queues, the document itself) and unmatched paths
+ * are added.
  * Every operation gets random and hostile path parameters, query parameters, JSON bodies,
  * multipart fields, methods and bearer tokens (hostile claims minted with the app's key).
  *
@@ -11,7 +12,9 @@
  * parameter, field and claim in turn.
  *
  * Whatever is sent, the answer must not be a 5xx; an error (>= 400) must be
- * application/problem+json; and no answer may carry a stack trace or SQL text.
+ * application/problem+json; no answer may carry a stack trace or SQL text; and every answer
+ * must match the document: a status it documents for the operation, in a media type and with
+ * a body it documents (test/utils/openapi-validator.ts).
  *
  *   FUZZ_SEED=123 FUZZ_RUNS=300 FUZZ_BUDGET_MS=600000 npm run jest -- test/fuzz.e2e-spec.ts
  *
@@ -21,6 +24,7 @@
 import fc from 'fast-check';
 import { request as httpRequest } from 'node:http';
 import { TokenService } from '../src/common/auth/token.service';
+import { OpenApiValidator } from './utils/openapi-validator';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
 import { multipartBody, MultipartPart, transactionsCsv } from './utils/uploads';
@@ -111,9 +115,8 @@ function operationsOf(doc: OpenApi): Operation[] {
   return ops;
 }
 
-/** Routes the document leaves out (@ApiExcludeController, Bull Board). */
+/** Routes the document leaves out (Bull Board, the document itself). */
 const UNDOCUMENTED: Operation[] = [
-  { method: 'GET', path: '/metrics', parameters: [] },
   { method: 'GET', path: '/admin/queues', parameters: [] },
   { method: 'GET', path: '/admin/queues/api/queues', parameters: [] },
   { method: 'GET', path: '/api/docs-json', parameters: [] },
@@ -797,13 +800,13 @@ function send(port: number, req: FuzzRequest, authorization?: string): Promise<A
 }
 
 /** Why `answer` breaks the rules, or undefined. */
-function fault(req: FuzzRequest, answer: Answer): string | undefined {
+function fault(req: FuzzRequest, answer: Answer, validator: OpenApiValidator): string | undefined {
   // A probe's 503 is its answer ("not ready": a check timed out under the fuzz's load), in
   // the JSON Kubernetes and the operations docs read, not an error of the request.
   const probe = /^\/health\/(ready|startup)(\?|$)/.test(req.path) && answer.status === 503;
-  if (probe) return /^application\/json/.test(answer.contentType) ? undefined : 'a bare 503';
-  if (answer.status >= 500) return `a ${answer.status}`;
-  if (answer.status >= 400) {
+  if (probe && !/^application\/json/.test(answer.contentType)) return 'a bare 503';
+  if (answer.status >= 500 && !probe) return `a ${answer.status}`;
+  if (answer.status >= 400 && !probe) {
     if (!/^application\/problem\+json/.test(answer.contentType))
       return `an error as "${answer.contentType}", not application/problem+json`;
     if (req.method !== 'HEAD') {
@@ -816,6 +819,8 @@ function fault(req: FuzzRequest, answer: Answer): string | undefined {
       if (body.status !== answer.status) return `a problem whose status is ${String(body.status)}`;
     }
   }
+  const mismatch = validator.mismatch({ method: req.method, path: req.path, ...answer });
+  if (mismatch) return `an answer the document does not describe: ${mismatch}`;
   // Bull Board's page and scripts are not the service's text.
   if (/html|javascript|css/.test(answer.contentType)) return undefined;
   const leak = LEAKS.find((re) => re.test(answer.text));
@@ -829,11 +834,13 @@ describe('fuzz: every operation of the OpenAPI document, and every path off it',
   const fixed: Record<string, string> = {};
   const ids: string[] = [];
   let operations: Operation[] = [];
+  let validator: OpenApiValidator;
 
   beforeAll(async () => {
     // No workers: jobs created by the fuzz stay queued instead of running random scripts.
     app = await startTestApp({ ...env, APP_ROLE: 'api' });
     tokens = app.app.get(TokenService);
+    validator = OpenApiValidator.for(app.app);
     fixed.user = await app.token({ tenant: 'acme', sub: 'alice' });
     fixed.other = await app.token({ tenant: 'globex', sub: 'eve' });
     fixed.admin = await app.token({ tenant: null, sub: 'ops', roles: ['admin'] });
@@ -875,7 +882,7 @@ describe('fuzz: every operation of the OpenAPI document, and every path off it',
 
   const check = async (req: FuzzRequest) => {
     const answer = await send(Number(new URL(app.url).port), req, await authorization(req.token));
-    const why = fault(req, answer);
+    const why = fault(req, answer, validator);
     if (why) {
       throw new Error(
         `${req.method} ${short(req.path, 300)} answered ${why}\n` +

@@ -207,15 +207,32 @@ describe('operator surfaces', () => {
       const served = new Set<string>();
       for (const layer of router.stack) {
         if (!layer.route) continue;
-        const path = layer.route.path.replace(/:(\w+)/g, '{$1}');
-        // Not API operations: the document itself, Prometheus, the queue console (a mounted
-        // app, tested above) and Nest's catch-all 404 handlers (registered for every method).
-        const outside = ['/api/docs', '/metrics', '/admin/queues'].some((p) => path.startsWith(p));
+        // (`/metrics/` too: Nest registers a controller's empty path both ways.)
+        const path = layer.route.path.replace(/:(\w+)/g, '{$1}').replace(/(.)\/$/, '$1');
+        // Not API operations: the document itself, the queue console (a mounted app, tested
+        // above) and Nest's catch-all 404 handlers (registered for every method).
+        const outside = ['/api/docs', '/admin/queues'].some((p) => path.startsWith(p));
         if (outside || Object.keys(layer.route.methods).length > 10) continue;
         for (const method of Object.keys(layer.route.methods))
           served.add(`${method.toUpperCase()} ${path}`);
       }
       expect([...documented].sort()).toEqual([...served].sort());
+      // Every answer has its body typed (a client generated from the document types none as
+      // `unknown`); every answer the tests receive is checked against it (openapi-validator.ts).
+      const untyped: string[] = [];
+      for (const [path, ops] of Object.entries(
+        doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>,
+      )) {
+        for (const [method, op] of Object.entries(ops)) {
+          for (const [status, response] of Object.entries(op.responses)) {
+            const content = (response as { content?: Record<string, { schema?: unknown }> })
+              .content;
+            if (!content || Object.values(content).some((m) => !m.schema))
+              untyped.push(`${method.toUpperCase()} ${path} ${status}`);
+          }
+        }
+      }
+      expect(untyped).toEqual([]);
       const cancel = doc.paths['/api/v1/jobs/{id}/cancel'].post;
       expect(cancel.security).toEqual([{ bearer: [] }]);
       expect(cancel.responses['409'].content['application/problem+json']).toBeDefined();

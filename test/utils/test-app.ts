@@ -16,6 +16,7 @@ import {
   TRACKED_JOBS_VIEW,
   trackedJobsBranchSql,
 } from '../../src/database/tracked-jobs-view';
+import { OpenApiValidator, validating } from './openapi-validator';
 import { Env } from './test-env';
 import { waitFor } from './wait-for';
 
@@ -51,16 +52,18 @@ export async function startTestApp(env: Env, jobOptions: TestJobOptions = {}): P
   const { port } = server.address() as { port: number };
   const tokens = app.get(TokenService);
   const row = (id: string) => orm.em.fork().findOneOrFail(TestJob, { id });
+  // Every answer through `http` is checked against the OpenAPI document (openapi-validator.ts).
+  const http = validating(request(server), OpenApiValidator.for(app));
   return {
     app,
     orm,
     service: app.get(TestJobService),
-    http: request(server),
+    http,
     url: `http://127.0.0.1:${port}`,
     token: ({ sub = 'tester', tenant = 'acme', roles = [] }) => tokens.mint({ sub, tenant, roles }),
     row,
     createJob: async (token, body = {}) => {
-      const res = await request(server)
+      const res = await http
         .post('/api/v1/test-jobs')
         .set('Authorization', `Bearer ${token}`)
         .send(body);

@@ -15,6 +15,7 @@ import { redisOptionsFromUrl } from '../../common/redis/redis-options';
 import { withTimeout } from '../../common/util/with-timeout';
 import { AppConfig } from '../../config/app-config';
 import { pendingMigrations } from '../../database/database-bootstrap';
+import { LivenessView, ReadinessView, StartupView } from './health.dto';
 
 const CHECK_TIMEOUT_MS = 1_500;
 
@@ -43,24 +44,28 @@ export class HealthController implements OnApplicationShutdown {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers (never touches a dependency)' })
-  @ApiOkResponse({ description: 'Alive' })
-  live() {
+  @ApiOkResponse({ type: LivenessView, description: 'Alive' })
+  live(): LivenessView {
     return { status: 'ok' };
   }
 
   @Get('startup')
   @ApiOperation({ summary: 'Startup: migrations applied and workers started' })
-  @ApiOkResponse({ description: 'Started' })
-  @ApiServiceUnavailableResponse({ description: 'Still starting' })
+  @ApiOkResponse({ type: StartupView, description: 'Started' })
+  @ApiServiceUnavailableResponse({ type: StartupView, description: 'Still starting' })
   startup(@Res() res: Response) {
     const up = this.lifecycle.isStarted;
-    res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'starting' });
+    const body: StartupView = { status: up ? 'ok' : 'starting' };
+    res.status(up ? 200 : 503).json(body);
   }
 
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: PostgreSQL, Redis, migrations, not shutting down' })
-  @ApiOkResponse({ description: 'Ready; every check up' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready; the failing checks are listed' })
+  @ApiOkResponse({ type: ReadinessView, description: 'Ready; every check up' })
+  @ApiServiceUnavailableResponse({
+    type: ReadinessView,
+    description: 'Not ready; the failing checks are listed',
+  })
   async ready(@Res() res: Response) {
     const result = await this.health
       .check([
@@ -81,9 +86,12 @@ export class HealthController implements OnApplicationShutdown {
             if (pending.length) throw new Error(`pending: ${pending.join(', ')}`);
           }),
       ])
-      .catch((err: { getResponse?: () => unknown }) => err.getResponse?.() ?? { status: 'error' });
-    const ok = (result as { status?: string }).status === 'ok';
-    res.status(ok ? 200 : 503).json(result);
+      .catch(
+        (err: { getResponse?: () => unknown }) =>
+          (err.getResponse?.() as ReadinessView | undefined) ?? { status: 'error' as const },
+      );
+    const body: ReadinessView = result;
+    res.status(body.status === 'ok' ? 200 : 503).json(body);
   }
 
   private async probe(key: string, check: () => Promise<unknown>) {

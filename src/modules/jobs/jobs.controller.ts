@@ -14,10 +14,16 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import { Principal } from '../../common/auth/principal';
 import { JobOperations } from '../../common/tracking/job-operations';
-import { jobView } from '../../common/tracking/job-view';
+import {
+  AnyJobView,
+  anyJobView,
+  JobDetailView,
+  jobDetailView,
+} from '../../common/tracking/job-view';
 import { ACTIVE_STATUSES } from '../../common/tracking/job-status';
 import { PageQuery } from '../../common/http/query';
 import { JobListQuery, JobStatsQuery } from './job-query.dto';
+import { JobPage, JobStatsView } from './job-responses.dto';
 import { JobSearchService } from './job-search.service';
 
 export class CancelJobDto {
@@ -45,9 +51,12 @@ export class JobsController {
 
   @Get()
   @ApiOperation({ summary: 'Jobs of every type: filter, sort, page' })
-  @ApiOkResponse({ description: '{ items, total, limit, offset }' })
+  @ApiOkResponse({ type: JobPage, description: 'A page of jobs, newest first by default' })
   @ApiProblems(400)
-  async list(@Query() query: JobListQuery, @CurrentPrincipal() principal: Principal) {
+  async list(
+    @Query() query: JobListQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<JobPage> {
     // Both were checked by @IsInstant(): parseInstant reads them.
     const from = query.from ? parseInstant(query.from) : undefined;
     const to = query.to ? parseInstant(query.to) : undefined;
@@ -61,20 +70,23 @@ export class JobsController {
 
   @Get('active')
   @ApiOperation({ summary: 'Jobs not ended yet: PENDING, QUEUED, PROCESSING, RETRYING' })
-  @ApiOkResponse({ description: '{ items, total, limit, offset }' })
+  @ApiOkResponse({ type: JobPage, description: 'A page of the jobs not ended yet, newest first' })
   @ApiProblems(400)
-  async active(@Query() query: PageQuery, @CurrentPrincipal() principal: Principal) {
+  async active(
+    @Query() query: PageQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<JobPage> {
     return this.search.search(principal, { ...query, status: [...ACTIVE_STATUSES] });
   }
 
   @Get('stats')
   @ApiOperation({ summary: 'Totals over the last `days` days (created since), by status and type' })
-  @ApiOkResponse({
-    description:
-      'total, byStatus, byType, averageDurationSeconds, successRate, totalProcessingSeconds, active',
-  })
+  @ApiOkResponse({ type: JobStatsView, description: "Totals within the caller's scope" })
   @ApiProblems(400)
-  async stats(@Query() query: JobStatsQuery, @CurrentPrincipal() principal: Principal) {
+  async stats(
+    @Query() query: JobStatsQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<JobStatsView> {
     return this.search.stats(principal, query.days);
   }
 
@@ -82,10 +94,13 @@ export class JobsController {
   @ApiParam({ name: 'id', description: 'Job id (UUID v7)', format: 'uuid' })
   @ApiProblems(404)
   @ApiOperation({ summary: 'One job of any type, with every attempt' })
-  @ApiOkResponse({ description: 'The job, its type and its attemptHistory' })
-  async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+  @ApiOkResponse({ type: JobDetailView, description: 'The job, its type and its attemptHistory' })
+  async get(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<JobDetailView> {
     const { type, job } = await this.ops.find(id, principal);
-    return jobView(type.definition.type, job, await this.ops.attempts(job.id));
+    return jobDetailView(type.definition.type, job, await this.ops.attempts(job.id));
   }
 
   @Post(':id/cancel')
@@ -93,15 +108,15 @@ export class JobsController {
   @ApiProblems(404)
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a job that has not ended (a running one is told to stop)' })
-  @ApiOkResponse({ description: 'The cancelled job' })
+  @ApiOkResponse({ type: AnyJobView, description: 'The cancelled job' })
   @ApiProblems(400, 409)
   async cancel(
     @Param('id') id: string,
     @Body() body: CancelJobDto,
     @CurrentPrincipal() principal: Principal,
-  ) {
+  ): Promise<AnyJobView> {
     const found = await this.ops.find(id, principal);
-    return jobView(
+    return anyJobView(
       found.type.definition.type,
       await this.ops.cancel(found, principal, body.reason ?? null),
     );
@@ -112,10 +127,13 @@ export class JobsController {
   @ApiProblems(404)
   @HttpCode(200)
   @ApiOperation({ summary: 'Put a FAILED or CANCELLED job back in the queue with a fresh budget' })
-  @ApiOkResponse({ description: 'The queued job' })
+  @ApiOkResponse({ type: AnyJobView, description: 'The queued job' })
   @ApiProblems(409, 503)
-  async retry(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+  async retry(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<AnyJobView> {
     const found = await this.ops.find(id, principal);
-    return jobView(found.type.definition.type, await this.ops.retry(found));
+    return anyJobView(found.type.definition.type, await this.ops.retry(found));
   }
 }

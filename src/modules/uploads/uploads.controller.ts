@@ -14,11 +14,11 @@ import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import { Principal } from '../../common/auth/principal';
 import { ApiProblems } from '../../common/http/api-problems';
 import { createValidationPipe } from '../../common/http/validation';
-import { DatasetRegistry } from './datasets/dataset-registry';
+import { DatasetList, DatasetRegistry } from './datasets/dataset-registry';
 import { UploadFields, UploadRequestBody } from './dto/upload-fields.dto';
 import { PageQuery } from '../../common/http/query';
 import { UploadListQuery } from './dto/upload-query.dto';
-import { uploadView } from './upload-view';
+import { RowErrorPage, UploadPage, UploadView, uploadView } from './upload-view';
 import { UploadsService } from './uploads.service';
 
 const fieldsPipe = createValidationPipe();
@@ -39,13 +39,19 @@ export class UploadsController {
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadRequestBody })
-  @ApiAcceptedResponse({ description: 'The upload, queued' })
+  @ApiAcceptedResponse({
+    type: UploadView,
+    description: 'The upload, queued',
+    headers: {
+      Location: { description: 'The upload: /api/v1/uploads/{id}', schema: { type: 'string' } },
+    },
+  })
   @ApiProblems(400, 403, 413, 415, 422, 503)
   async create(
     @Req() req: Request,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<UploadView> {
     const upload = await this.uploads.receive(
       req,
       principal,
@@ -58,9 +64,12 @@ export class UploadsController {
 
   @Get()
   @ApiOperation({ summary: "The caller's uploads, newest first" })
-  @ApiOkResponse({ description: '{ items, total, limit, offset }' })
+  @ApiOkResponse({ type: UploadPage })
   @ApiProblems(400)
-  async list(@Query() query: UploadListQuery, @CurrentPrincipal() principal: Principal) {
+  async list(
+    @Query() query: UploadListQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<UploadPage> {
     const page = await this.uploads.search(principal, query);
     return { ...page, items: page.items.map(uploadView) };
   }
@@ -68,9 +77,12 @@ export class UploadsController {
   @Get(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOperation({ summary: 'One upload: tracking fields, file details and counts' })
-  @ApiOkResponse({ description: 'The upload' })
+  @ApiOkResponse({ type: UploadView })
   @ApiProblems(404)
-  async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+  async get(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<UploadView> {
     return uploadView(await this.uploads.findForCaller(id, principal));
   }
 
@@ -79,16 +91,13 @@ export class UploadsController {
   @ApiOperation({
     summary: 'Row errors of an upload, in file order (the first 10,000 are kept; all are counted)',
   })
-  @ApiOkResponse({
-    description:
-      '{ items: [{ row, line, column, message, value }], total, invalidRows, limit, offset }',
-  })
+  @ApiOkResponse({ type: RowErrorPage })
   @ApiProblems(400, 404)
   async errors(
     @Param('id') id: string,
     @Query() query: PageQuery,
     @CurrentPrincipal() principal: Principal,
-  ) {
+  ): Promise<RowErrorPage> {
     return this.uploads.errors(id, principal, query.limit, query.offset);
   }
 }
@@ -104,8 +113,8 @@ export class DatasetsController {
   @ApiOperation({
     summary: 'Datasets that can be uploaded: columns, types, natural key, who may write',
   })
-  @ApiOkResponse({ description: '{ items: [...] }' })
-  list(@CurrentPrincipal() principal: Principal) {
+  @ApiOkResponse({ type: DatasetList })
+  list(@CurrentPrincipal() principal: Principal): DatasetList {
     return { items: this.datasets.all().map((d) => this.datasets.view(d, principal)) };
   }
 }

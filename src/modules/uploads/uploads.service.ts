@@ -18,18 +18,10 @@ import { DatasetDefinition, requiredColumnNames } from './datasets/dataset';
 import { DatasetRegistry } from './datasets/dataset-registry';
 import { UploadFields } from './dto/upload-fields.dto';
 import { receiveUpload, ReceivedFile } from './upload-receiver';
+import { RowErrorPage } from './upload-view';
 import { Upload } from './upload.entity';
 import { UploadRowError } from './upload-row-error.entity';
 import { MAX_UPLOAD_FIELD_BYTES, UPLOAD_JOB_TYPE } from './uploads.constants';
-
-export interface RowErrorPage {
-  items: Omit<UploadRowError, 'id' | 'uploadId'>[];
-  /** Errors stored (the first ones); `invalidRows` counts every invalid row. */
-  total: number;
-  invalidRows: number;
-  limit: number;
-  offset: number;
-}
 
 /** The producer of uploads: receives files, creates their rows, and serves their errors. */
 @Injectable()

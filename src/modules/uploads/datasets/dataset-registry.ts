@@ -1,19 +1,63 @@
 import { Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { isAdmin, Principal } from '../../../common/auth/principal';
 import { DomainError } from '../../../common/http/domain-error';
 import { DatasetDefinition, TENANT_KEY_COLUMN } from './dataset';
 
-/** A dataset as `GET /datasets` shows it. */
-export interface DatasetView {
+/** A column of a dataset as `GET /datasets` shows it. */
+export class DatasetColumnView {
+  @ApiProperty({ example: 'booked_at' })
   name: string;
+
+  @ApiProperty({
+    description:
+      'text, date (YYYY-MM-DD), decimal(p,s), currency (ISO 4217), or tenant (from the token)',
+    example: 'date (YYYY-MM-DD)',
+  })
+  type: string;
+
+  @ApiProperty({ description: 'In the header and non-empty in every row' })
+  required: boolean;
+
+  @ApiProperty({ type: 'integer', required: false, description: 'Text columns: most characters' })
+  maxLength?: number;
+}
+
+/** A dataset as `GET /datasets` shows it. */
+export class DatasetView {
+  @ApiProperty({ example: 'transactions' })
+  name: string;
+
+  @ApiProperty({ type: String, nullable: true })
   description: string | null;
+
+  @ApiProperty({
+    enum: ['tenant', 'reference'],
+    description: "A tenant's own data, or reference data",
+  })
   owner: 'tenant' | 'reference';
-  /** Role needed to upload (reference data); null for tenant datasets. */
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Role needed to upload (reference data); null for tenant datasets',
+  })
   requiredRole: string | null;
-  /** Whether the caller may upload to it. */
+
+  @ApiProperty({ description: 'Whether the caller may upload to it' })
   writable: boolean;
+
+  @ApiProperty({ type: [String], description: 'The upsert key that makes re-uploads idempotent' })
   naturalKey: readonly string[];
-  columns: { name: string; type: string; required: boolean; maxLength?: number }[];
+
+  @ApiProperty({ type: [DatasetColumnView] })
+  columns: DatasetColumnView[];
+}
+
+/** `GET /datasets`. */
+export class DatasetList {
+  @ApiProperty({ type: [DatasetView] })
+  items: DatasetView[];
 }
 
 /**
