@@ -1,5 +1,8 @@
 import { JobAttempt } from '../common/tracking/job-attempt.entity';
 import { TrackedJob } from '../common/tracking/tracked-job.entity';
+import { ExchangeRate } from '../modules/exchange-rates/exchange-rate.entity';
+import { ExchangeRateBackfill } from '../modules/exchange-rates/exchange-rate-backfill.entity';
+import { ExchangeRateUpdate } from '../modules/exchange-rates/exchange-rate-update.entity';
 import { Transaction } from '../modules/uploads/transaction.entity';
 import { Upload } from '../modules/uploads/upload.entity';
 import { UploadRowError } from '../modules/uploads/upload-row-error.entity';
@@ -8,4 +11,13 @@ import { UploadRowError } from '../modules/uploads/upload-row-error.entity';
  * Every production entity, in one list shared by the app and the MikroORM CLI (so a
  * generated migration sees exactly what the app runs). Job types add theirs here.
  */
-export const ENTITIES = [TrackedJob, JobAttempt, Upload, UploadRowError, Transaction];
+export const ENTITIES = [
+  TrackedJob,
+  JobAttempt,
+  Upload,
+  UploadRowError,
+  Transaction,
+  ExchangeRateUpdate,
+  ExchangeRate,
+  ExchangeRateBackfill,
+];
