@@ -6,6 +6,7 @@ import { JobTypeModule } from '../../common/tracking/job-type.module';
 import { AppConfig } from '../../config/app-config';
 import { DatasetRegistry } from './datasets/dataset-registry';
 import { TRANSACTIONS_DATASET } from './datasets/transactions.dataset';
+import { EXCHANGE_RATES_DATASET } from '../exchange-rates/exchange-rates.dataset';
 import { UploadProcessor } from './upload.processor';
 import { DatasetsController, UploadsController } from './uploads.controller';
 import { BULK_POOL, UPLOAD_JOB_TYPE } from './uploads.constants';
@@ -25,6 +26,7 @@ import { UploadsService } from './uploads.service';
       useFactory: () => {
         const registry = new DatasetRegistry();
         registry.register(TRANSACTIONS_DATASET);
+        registry.register(EXCHANGE_RATES_DATASET);
         return registry;
       },
     },

@@ -26,7 +26,9 @@ export function sqlType(type: ColumnType): string {
     case 'date':
       return 'date';
     case 'decimal':
-      return `numeric(${type.precision},${type.scale})`;
+      // Unconstrained: values were checked to fit numeric(precision, scale), and staging them
+      // at that scale would pad them ('1.0664' → '1.0664000000') into an unconstrained column.
+      return 'numeric';
     case 'currency':
       return 'char(3)';
   }

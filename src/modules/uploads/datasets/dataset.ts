@@ -28,6 +28,11 @@ export interface DatasetColumn {
   readonly type: ColumnType;
   /** A required column must be in the file's header and non-empty in every row. */
   readonly required: boolean;
+  /**
+   * A further rule on the value its type accepted: the problem, worded to follow the column's
+   * name ("is not an ECB publication day"), or null when the value is fine.
+   */
+  readonly check?: (value: string) => string | null;
 }
 
 /** Tenant data is written by the tenant's users; reference data only by holders of a role. */
@@ -116,6 +121,10 @@ export function createRowValidator<C extends readonly DatasetColumn[]>(
       let parsed: ParsedValue | null;
       if (trimmed === '') parsed = column.required ? new InvalidValue('is required') : null;
       else parsed = column.parse(trimmed);
+      if (typeof parsed === 'string' && column.check) {
+        const problem = column.check(parsed);
+        if (problem !== null) parsed = new InvalidValue(problem);
+      }
       if (parsed instanceof InvalidValue) {
         (errors ??= []).push({
           column: column.name,
