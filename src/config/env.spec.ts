@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  ConfigValidationError,
-  DEV_JWT_SECRET,
-  EnvironmentVariables,
-  OPTIONAL_VARIABLES,
-  validateEnv,
-} from './env';
+import { ConfigValidationError, DEV_JWT_SECRET, SETTINGS, validateEnv } from './env';
+import { describeSettings, SettingInfo } from './settings';
 
 describe('validateEnv', () => {
   it('gives working defaults for a developer machine', () => {
@@ -55,10 +50,49 @@ describe('validateEnv', () => {
     );
     expect(() => validateEnv({ BULL_BOARD_USER: 'ops' })).toThrow(/set both or neither/);
   });
+});
 
-  it('is documented: docs/configuration.md names every variable', () => {
-    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
-    const names = [...Object.keys(new EnvironmentVariables()), ...OPTIONAL_VARIABLES];
-    expect(names.filter((n) => !doc.includes(`\`${n}\``))).toEqual([]);
+describe('docs/configuration.md', () => {
+  const settings = describeSettings(SETTINGS);
+  const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
+  /** The `| \`NAME\` | default | meaning |` rows of its tables. */
+  const rows = new Map(
+    doc.split('\n').flatMap((line) => {
+      const cells = line.split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
+      const name = /^`([A-Z][A-Z0-9_]*)`$/.exec(cells[1] ?? '')?.[1];
+      return name && cells.length === 5 ? [[name, { shown: cells[2], meaning: cells[3] }]] : [];
+    }),
+  );
+  /** What the row of a variable must say, as its feature declares it. */
+  const row = (s: SettingInfo) => ({
+    shown: s.default === undefined ? 'unset' : `\`${String(s.default)}\``,
+    meaning: `${s.secret ? '**Secret.** ' : ''}${s.description}`,
+  });
+
+  it('every variable is declared with a rule (*Var) and a description (@Doc)', () => {
+    expect(
+      settings.filter((s) => !s.typed || !s.description).map((s) => s.owner + '.' + s.name),
+    ).toEqual([]);
+  });
+
+  it('has a row for every variable, and none for another', () => {
+    expect([...rows.keys()].sort()).toEqual(settings.map((s) => s.name).sort());
+  });
+
+  it("shows each variable's default, secrecy and description as declared", () => {
+    const wrong = settings.flatMap((s) => {
+      const documented = rows.get(s.name);
+      if (!documented) return [];
+      const expected = row(s);
+      // A secret's default is not shown, only described.
+      const shownOk =
+        s.secret && s.default !== undefined
+          ? documented.shown !== 'unset' && !documented.shown.includes(String(s.default))
+          : documented.shown === expected.shown;
+      return shownOk && documented.meaning === expected.meaning
+        ? []
+        : [`| \`${s.name}\` | ${expected.shown} | ${expected.meaning} |`];
+    });
+    expect(wrong).toEqual([]);
   });
 });

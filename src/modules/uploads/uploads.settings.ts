@@ -1,0 +1,34 @@
+import { Doc, IntVar, TextVar } from '../../config/settings';
+
+/** CSV uploads: storage, limits, batching. */
+export class UploadSettings {
+  @Doc('Where stored files (uploads) live; retention deletes them with their rows.')
+  @TextVar(1)
+  UPLOAD_DIR: string = './var/uploads';
+
+  @Doc(
+    'Largest uploaded file (bytes). A larger one is cut off while streaming, answered `413`, and nothing is kept.',
+  )
+  @IntVar(1)
+  UPLOAD_MAX_BYTES: number = 1024 * 1024 * 1024;
+
+  @Doc(
+    'Longest CSV record in bytes (quoted line breaks included). A longer one fails the upload with `LINE_TOO_LONG`.',
+  )
+  @IntVar(256, 16 * 1024 * 1024)
+  UPLOAD_MAX_LINE_BYTES: number = 64 * 1024;
+
+  @Doc('Most data rows per upload; more fail it with `TOO_MANY_ROWS`.')
+  @IntVar(1)
+  UPLOAD_MAX_ROWS: number = 10_000_000;
+
+  @Doc(
+    'Rows per write batch (one COPY, one upsert and, in `partial` mode, one checkpoint commit). A cancel takes effect at the next batch.',
+  )
+  @IntVar(1, 100_000)
+  UPLOAD_BATCH_ROWS: number = 10_000;
+
+  @Doc('Uploads one worker process imports at once.')
+  @IntVar(1, 32)
+  UPLOAD_CONCURRENCY: number = 2;
+}
