@@ -2,7 +2,7 @@
  * Parameters and answers of the read API: `GET /exchange-rates` and `/exchange-rates/convert`.
  * Every rate and amount is a decimal string.
  */
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -32,6 +32,11 @@ const CODE_MESSAGE = '$property must be a currency code: three capital letters, 
 const DECIMAL = '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$';
 const DATE_DESCRIPTION =
   'A calendar date YYYY-MM-DD, not after today in Europe/Berlin (the ECB’s day); default: today there';
+
+/** A property holding an object of `model` or null (OpenAPI 3.0: nullable beside allOf). */
+function nullableRef(model: new () => unknown, description: string) {
+  return { nullable: true, allOf: [{ $ref: getSchemaPath(model) }], description };
+}
 
 /** The property is a real calendar date 'YYYY-MM-DD' (e.g. not 2023-02-29). */
 function IsCalendarDate(options?: ValidationOptions) {
@@ -165,6 +170,7 @@ export class UnavailableView implements Unavailable {
 }
 
 /** `GET /exchange-rates`. */
+@ApiExtraModels(FallbackView)
 export class ExchangeRatesView implements RatesAnswer {
   @ApiProperty({ type: String, format: 'date', example: '2023-02-25' })
   requestedDate: string;
@@ -189,7 +195,7 @@ export class ExchangeRatesView implements RatesAnswer {
   })
   rates: Record<string, string>;
 
-  @ApiProperty({ type: FallbackView, nullable: true })
+  @ApiProperty(nullableRef(FallbackView, 'null when the requested date has rates stored'))
   fallback: FallbackView | null;
 
   @ApiProperty({ type: [UnavailableView] })
@@ -209,15 +215,17 @@ export class RateLegView implements LegView {
   rate: string;
 }
 
+@ApiExtraModels(RateLegView)
 export class RateLegsView {
-  @ApiProperty({ type: RateLegView, nullable: true, description: 'null when `from` is EUR' })
+  @ApiProperty(nullableRef(RateLegView, 'null when `from` is EUR'))
   from: RateLegView | null;
 
-  @ApiProperty({ type: RateLegView, nullable: true, description: 'null when `to` is EUR' })
+  @ApiProperty(nullableRef(RateLegView, 'null when `to` is EUR'))
   to: RateLegView | null;
 }
 
 /** `GET /exchange-rates/convert`. */
+@ApiExtraModels(FallbackView)
 export class ConversionView implements ConversionAnswer {
   @ApiProperty({ pattern: DECIMAL, example: '100' })
   amount: string;
@@ -249,7 +257,7 @@ export class ConversionView implements ConversionAnswer {
   @ApiProperty({ type: String, format: 'date', example: '2023-02-21' })
   effectiveDate: string;
 
-  @ApiProperty({ type: FallbackView, nullable: true })
+  @ApiProperty(nullableRef(FallbackView, 'null when the requested date has rates stored'))
   fallback: FallbackView | null;
 
   @ApiProperty({ type: RateLegsView })
