@@ -252,7 +252,7 @@ describe('upload lifecycle (API and workers in separate processes)', () => {
     const id = await upload(api, t, transactionsCsv(rows));
     await waitFor(async () => (await uploadRow(id)).checkpoint_row >= 5_000, {
       what: 'some batches to commit',
-      timeoutMs: 30_000,
+      timeoutMs: 60_000,
     });
     const signalled = Date.now();
     stopping.kill('SIGTERM');
@@ -264,7 +264,7 @@ describe('upload lifecycle (API and workers in separate processes)', () => {
     expect(handedBack.checkpoint_row).toBeLessThan(rows);
 
     await startWorker();
-    const done = await settled(api, t, id, 60_000);
+    const done = await settled(api, t, id, 120_000);
     expect(done.counts).toMatchObject({ total: rows, inserted: rows, updated: 0, unchanged: 0 });
     const view = (
       await api.http.get(`/api/v1/jobs/${id}`).set('Authorization', `Bearer ${t}`).expect(200)
@@ -273,5 +273,5 @@ describe('upload lifecycle (API and workers in separate processes)', () => {
       'handed_back',
       'completed',
     ]);
-  });
+  }, 180_000); // two workers' start-ups and a 150k-row import on a loaded 2-core machine
 });
