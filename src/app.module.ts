@@ -19,6 +19,7 @@ import { validateEnv } from './config/env';
 import { buildOrmConfig } from './config/mikro-orm.config';
 import { CoreModule } from './core.module';
 import { ensureDatabase } from './database/database-bootstrap';
+import { ExchangeRatesModule } from './modules/exchange-rates/exchange-rates.module';
 import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { MaintenanceModule } from './modules/maintenance/maintenance.module';
@@ -84,6 +85,7 @@ export class AppModule {
         MonitoringModule,
         ProgressModule,
         UploadsModule,
+        ExchangeRatesModule,
         ...(options.imports ?? []),
       ],
       providers: [
