@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobStatus } from '../src/common/tracking/job-status';
+import { JobTypeRegistry } from '../src/common/tracking/job-type.registry';
 import { PrivateRedis } from './utils/private-redis';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
@@ -80,10 +81,7 @@ describe('operator surfaces', () => {
         .get('/admin/queues/api/queues')
         .set('Authorization', `Bearer ${admin}`)
         .expect(200);
-      expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
-        'test-jobs',
-        'uploads',
-      ]);
+      expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(queuesOf(t));
     });
   });
 
@@ -141,10 +139,7 @@ describe('operator surfaces', () => {
         .get('/admin/queues/api/queues')
         .set('Authorization', `Bearer ${admin}`)
         .expect(200);
-      expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
-        'test-jobs',
-        'uploads',
-      ]);
+      expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(queuesOf(api));
       const refused = await api.http.get('/metrics').expect(401);
       expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
       await api.http
@@ -179,10 +174,12 @@ describe('operator surfaces', () => {
         const samples = parseMetrics(res.text);
         expect([...samples.keys()].some((k) => k.startsWith('jobtrack_queue_jobs'))).toBe(false); // no stale depth
         expect(samples.get('jobtrack_outbox_pending_jobs{type="test"}')).toBe(0); // PostgreSQL still read
-        // The failed reads of the first scrape (one per queue: test-jobs, uploads) are
-        // counted, and show from the next one.
+        // The failed reads of the first scrape (one per registered queue) are counted, and
+        // show from the next one.
         if (scrape === 2)
-          expect(samples.get('jobtrack_metrics_collect_errors_total{source="redis"}')).toBe(2);
+          expect(samples.get('jobtrack_metrics_collect_errors_total{source="redis"}')).toBe(
+            queuesOf(frozen).length,
+          );
       }
     } finally {
       redis.resume();
@@ -240,3 +237,13 @@ describe('operator surfaces', () => {
     });
   });
 });
+
+/** Every registered type's queue (each is listed in Bull Board and read at scrape time). */
+function queuesOf(app: TestApp): string[] {
+  const queues = app.app
+    .get(JobTypeRegistry)
+    .all()
+    .map((t) => t.definition.queue);
+  expect(queues).toEqual(expect.arrayContaining(['test-jobs', 'uploads']));
+  return queues.sort();
+}
