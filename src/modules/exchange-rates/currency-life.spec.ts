@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fixture, fixturePath } from '../../../test/utils/fixtures';
 import type { EcbDay } from './ecb-format';
+import { readEcbHistZip } from './ecb-hist-csv';
 import { readEcbXml } from './ecb-xml';
 import {
   CURRENCY_LIVES,
@@ -148,5 +149,18 @@ describe('against every ECB fixture file', () => {
     const d2016 = await days('eurofxref-hist_2016-05-27_to_2016-08-24.xml');
     expect(d2016.some((d) => 'ISK' in d.rates)).toBe(false);
     expect(d2016.every((d) => 'RUB' in d.rates && 'HRK' in d.rates)).toBe(true);
+  });
+});
+
+describe('against the full ECB history 1999-01-04..2026-04-13', () => {
+  it('expects, on every day, exactly the currencies the ECB published that day', async () => {
+    const zip = fixture('ecb', 'eurofxref-hist_1999-01-04_to_2026-04-13.zip');
+    const wrong: { date: string; published: string[]; expected: string[] }[] = [];
+    for await (const day of readEcbHistZip(Readable.from([zip]))) {
+      const published = Object.keys(day.rates).sort();
+      const expected = currenciesExpectedOn(day.date).sort();
+      if (published.join() !== expected.join()) wrong.push({ date: day.date, published, expected });
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
   });
 });

@@ -12,9 +12,8 @@
  * 2 March). The others are the last TARGET day before each change took effect (euro adoption
  * on 1 January; TRL→TRY on 1 January 2005, ROL→RON on 1 July 2005).
  *
- * Not modelled: the first publication of currencies the ECB added after 4 January 1999 (BGN,
- * BRL, CNY, HRK, RUB and others joined later); such a currency counts as expected from
- * 1999-01-04. Only TRY and RON, which replaced TRL and ROL, carry their first day.
+ * First and last publication days as in the ECB's full history file (checked day by day
+ * against eurofxref-hist.zip of 2026-04-13 in currency-life.spec.ts).
  */
 import { FIRST_PUBLICATION_DAY, isIsoDate, type IsoDate } from './target-calendar';
 
@@ -43,7 +42,7 @@ export const CURRENCY_LIVES: Readonly<Record<string, CurrencyLife>> = Object.fre
   JPY: { name: 'Japanese yen', periods: [{ from: SINCE_1999, to: null }] },
   BGN: {
     name: 'Bulgarian lev',
-    periods: [{ from: SINCE_1999, to: '2025-12-31' }],
+    periods: [{ from: '2000-07-19', to: '2025-12-31' }],
     end: { reason: 'euro_adopted', note: 'Bulgaria adopted the euro on 2026-01-01' },
   },
   CYP: {
@@ -109,12 +108,12 @@ export const CURRENCY_LIVES: Readonly<Record<string, CurrencyLife>> = Object.fre
   NOK: { name: 'Norwegian krone', periods: [{ from: SINCE_1999, to: null }] },
   HRK: {
     name: 'Croatian kuna',
-    periods: [{ from: SINCE_1999, to: '2022-12-30' }],
+    periods: [{ from: '2005-04-01', to: '2022-12-30' }],
     end: { reason: 'euro_adopted', note: 'Croatia adopted the euro on 2023-01-01' },
   },
   RUB: {
     name: 'Russian rouble',
-    periods: [{ from: SINCE_1999, to: '2022-03-01' }],
+    periods: [{ from: '2005-04-01', to: '2022-03-01' }],
     end: {
       reason: 'suspended',
       note: 'publication suspended until further notice after the rate of 2022-03-01',
@@ -131,20 +130,20 @@ export const CURRENCY_LIVES: Readonly<Record<string, CurrencyLife>> = Object.fre
   },
   TRY: { name: 'Turkish lira', periods: [{ from: '2005-01-03', to: null }] },
   AUD: { name: 'Australian dollar', periods: [{ from: SINCE_1999, to: null }] },
-  BRL: { name: 'Brazilian real', periods: [{ from: SINCE_1999, to: null }] },
+  BRL: { name: 'Brazilian real', periods: [{ from: '2008-01-02', to: null }] },
   CAD: { name: 'Canadian dollar', periods: [{ from: SINCE_1999, to: null }] },
-  CNY: { name: 'Chinese yuan renminbi', periods: [{ from: SINCE_1999, to: null }] },
+  CNY: { name: 'Chinese yuan renminbi', periods: [{ from: '2005-04-01', to: null }] },
   HKD: { name: 'Hong Kong dollar', periods: [{ from: SINCE_1999, to: null }] },
-  IDR: { name: 'Indonesian rupiah', periods: [{ from: SINCE_1999, to: null }] },
-  ILS: { name: 'Israeli shekel', periods: [{ from: SINCE_1999, to: null }] },
-  INR: { name: 'Indian rupee', periods: [{ from: SINCE_1999, to: null }] },
+  IDR: { name: 'Indonesian rupiah', periods: [{ from: '2005-04-01', to: null }] },
+  ILS: { name: 'Israeli shekel', periods: [{ from: '2011-01-03', to: null }] },
+  INR: { name: 'Indian rupee', periods: [{ from: '2009-01-02', to: null }] },
   KRW: { name: 'South Korean won', periods: [{ from: SINCE_1999, to: null }] },
-  MXN: { name: 'Mexican peso', periods: [{ from: SINCE_1999, to: null }] },
-  MYR: { name: 'Malaysian ringgit', periods: [{ from: SINCE_1999, to: null }] },
+  MXN: { name: 'Mexican peso', periods: [{ from: '2008-01-02', to: null }] },
+  MYR: { name: 'Malaysian ringgit', periods: [{ from: '2005-04-01', to: null }] },
   NZD: { name: 'New Zealand dollar', periods: [{ from: SINCE_1999, to: null }] },
-  PHP: { name: 'Philippine peso', periods: [{ from: SINCE_1999, to: null }] },
+  PHP: { name: 'Philippine peso', periods: [{ from: '2005-04-01', to: null }] },
   SGD: { name: 'Singapore dollar', periods: [{ from: SINCE_1999, to: null }] },
-  THB: { name: 'Thai baht', periods: [{ from: SINCE_1999, to: null }] },
+  THB: { name: 'Thai baht', periods: [{ from: '2005-04-01', to: null }] },
   ZAR: { name: 'South African rand', periods: [{ from: SINCE_1999, to: null }] },
 });
 

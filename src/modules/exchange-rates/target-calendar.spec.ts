@@ -1,5 +1,7 @@
 import { readdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { fixture, fixturePath } from '../../../test/utils/fixtures';
+import { readEcbHistZip } from './ecb-hist-csv';
 import {
   addDays,
   dayNumber,
@@ -210,11 +212,19 @@ describe('publication days', () => {
     expect(publicationDays('2024-01-02', '2024-01-01')).toEqual([]);
   });
 
-  it('count 6,982 from 1999-01-04 to 2026-04-10, as the full history file has rows', () => {
-    // The one figure of the full file at hand: a published description of eurofxref-hist.zip
-    // as downloaded on 2026-04-13 (615 KB, SHA-256 d5b501e4…9b12f) counts 6,982 daily rows
-    // from 1999-01-04 to 2026-04-10. A closing day too many or too few would change it.
-    expect(publicationDays('1999-01-04', '2026-04-10')).toHaveLength(6982);
+  it('predicts every publication day of the full ECB history 1999-01-04..2026-04-13, and no other', async () => {
+    // The real eurofxref-hist.zip (see test/fixtures/README.md): 6,983 days.
+    const zip = fixture('ecb', 'eurofxref-hist_1999-01-04_to_2026-04-13.zip');
+    const published: string[] = [];
+    for await (const day of readEcbHistZip(Readable.from([zip]))) published.push(day.date);
+    published.sort();
+    expect(published[0]).toBe('1999-01-04');
+    expect(published.at(-1)).toBe('2026-04-13');
+    expect(published).toHaveLength(6983);
+    const predicted = publicationDays('1999-01-04', '2026-04-13');
+    const missing = predicted.filter((d) => !published.includes(d));
+    const extra = published.filter((d) => !predicted.includes(d));
+    expect({ missing, extra }).toEqual({ missing: [], extra: [] });
   });
 
   it('count 250-262 a year from 2000 to 2026', () => {
