@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { readEcbXml } from '../src/modules/exchange-rates/ecb-xml';
 import { EcbDay } from '../src/modules/exchange-rates/ecb-format';
 import { ecbClock } from '../src/modules/exchange-rates/ecb-schedule';
+import { ExchangeRatesScheduler } from '../src/modules/exchange-rates/exchange-rates.scheduler';
 import { fixture } from './utils/fixtures';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
@@ -196,6 +197,40 @@ describe('ECB exchange-rate updates', () => {
       success_count: 30,
     });
     expect(await rateCount('2024-02-28')).toBe(30);
+  });
+
+  it('a day that gave up waiting (FAILED) is re-armed by the next daily run, then completes', async () => {
+    ecbClock.now = () => at('2024-02-29');
+    handler = serve({ 'eurofxref-daily.xml': DAILY });
+    await post({ date: '2024-02-29' });
+    const failed = await settled('2024-02-29', ['FAILED', 'COMPLETED'], 30_000);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error_message).toMatch(/not published yet/);
+    // The ECB publishes; the 16:15 run asks for today again: the row is retried, not returned as is.
+    handler = serve({
+      'eurofxref-daily.xml': Buffer.from(
+        DAILY.toString('utf8').replace("time='2024-02-27'", "time='2024-02-29'"),
+      ),
+    });
+    await api.app.get(ExchangeRatesScheduler).tick();
+    const row = await settled('2024-02-29', ['COMPLETED'], 30_000);
+    expect(row).toMatchObject({ id: failed.id, success_count: 30, error_message: null });
+    expect(await rateCount('2024-02-29')).toBe(30);
+    // A completed row is returned as it is.
+    requests.length = 0;
+    const [again] = await post({ date: '2024-02-29' });
+    expect(again).toMatchObject({ id: failed.id, status: 'COMPLETED' });
+    expect(requests).toEqual([]);
+  });
+
+  it('an ended day older than a week is returned as it is', async () => {
+    ecbClock.now = () => at('2024-02-26');
+    handler = (_q, res) => void res.writeHead(500).end('boom');
+    await post({ date: '2024-02-26' });
+    expect((await settled('2024-02-26', ['FAILED', 'COMPLETED'], 30_000)).status).toBe('FAILED');
+    ecbClock.now = () => at('2024-03-06');
+    const [again] = await post({ date: '2024-02-26' });
+    expect(again.status).toBe('FAILED');
   });
 
   const badSources: [string, string, Handler, RegExp][] = [

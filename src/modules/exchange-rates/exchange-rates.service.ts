@@ -1,13 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { Principal } from '../../common/auth/principal';
+import { Principal, SYSTEM_PRINCIPAL } from '../../common/auth/principal';
+import { DomainError } from '../../common/http/domain-error';
 import { JobOperations } from '../../common/tracking/job-operations';
+import { JobStatus } from '../../common/tracking/job-status';
 import { InjectJobType } from '../../common/tracking/job-type.module';
 import { RegisteredJobType } from '../../common/tracking/job-type.registry';
 import { CreatedJob, JobPage, TrackingService } from '../../common/tracking/tracking.service';
 import { ExchangeRateBackfill } from './exchange-rate-backfill.entity';
 import { ExchangeRateUpdate } from './exchange-rate-update.entity';
 import { ECB_BASE, EXCHANGE_RATE_BACKFILL, EXCHANGE_RATE_UPDATE } from './exchange-rates.constants';
-import type { IsoDate } from './target-calendar';
+import { ecbToday } from './ecb-schedule';
+import { addDays, type IsoDate } from './target-calendar';
+
+/**
+ * How far back an ended (FAILED or CANCELLED) day row is re-armed when its day is asked for
+ * again: the days the ECB may have published since the row gave up waiting.
+ */
+export const REARM_DAYS = 7;
 
 /** The producer of range loads (`exchange-rate-backfill`); ExchangeRatesService uses it. */
 @Injectable()
@@ -37,17 +46,33 @@ export class ExchangeRatesService extends TrackingService<ExchangeRateUpdate> {
   }
 
   /**
-   * The row of (date, EUR), created and enqueued; an existing row is returned as it is
-   * (`created: false`), whatever its status.
+   * The row of (date, EUR), created and enqueued. An existing row is returned as it is
+   * (`created: false`), except a FAILED or CANCELLED one for a day at most REARM_DAYS old
+   * (Europe/Berlin): that one gave up, e.g. polling "not published yet" before the ECB's
+   * publication, so it is retried (fresh attempt budget, as an operator's retry) and returned
+   * QUEUED. The daily scheduler relies on this for today's row.
    */
-  updateDay(
+  async updateDay(
     date: IsoDate,
     principal: Principal | null = null,
   ): Promise<CreatedJob<ExchangeRateUpdate>> {
-    return this.createAndEnqueue(
+    const made = await this.createAndEnqueue(
       { updateDate: date, baseCurrency: ECB_BASE },
       systemOwner(principal),
     );
+    const { job } = made;
+    const ended = job.status === JobStatus.FAILED || job.status === JobStatus.CANCELLED;
+    if (made.created || !ended || date < addDays(ecbToday(), -REARM_DAYS)) return made;
+    try {
+      return { job: await this.retry(job.id, SYSTEM_PRINCIPAL), created: false };
+    } catch (err) {
+      // Another caller re-armed it first (or it is still stopping): the row as it is now.
+      if (err instanceof DomainError && err.code === 'CONFLICT') {
+        const now = await this.ops.store.em().findOne(ExchangeRateUpdate, { id: job.id });
+        return { job: now ?? job, created: false };
+      }
+      throw err;
+    }
   }
 
   /**
