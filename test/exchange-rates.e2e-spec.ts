@@ -343,6 +343,38 @@ describe('ECB exchange-rate updates', () => {
     expect(rows.rows[0]).toEqual({ completed: '30', n: '30' });
   });
 
+  it('a daily file holding a day after today: retried, then FAILED "from the future", nothing written', async () => {
+    ecbClock.now = () => at('2024-02-23');
+    handler = serve({ 'eurofxref-daily.xml': DAILY }); // 2024-02-27
+    await post({ date: '2024-02-23' });
+    const row = await settled('2024-02-23', ['FAILED', 'COMPLETED'], 30_000);
+    expect(row.status).toBe('FAILED');
+    expect(row.attempts).toBe(10);
+    expect(row.error_message).toMatch(
+      /holds 2024-02-27, after today 2024-02-23: refusing a file from the future/,
+    );
+    expect(await rateCount('2024-02-23')).toBe(0);
+  });
+
+  it('a 90-day file newer than today fails a range: FAILED "from the future", nothing written', async () => {
+    ecbClock.now = () => at('2024-02-15');
+    handler = serve({ 'eurofxref-hist-90d.xml': HIST_90D }); // newest 2024-02-27
+    const [job] = await post({ from: '2024-02-01', to: '2024-02-14' });
+    const failed = await jobStatus(job.id, 'FAILED', 30_000);
+    expect(failed.errorMessage).toMatch(
+      /holds 2024-02-27, after today 2024-02-15: refusing a file from the future/,
+    );
+    expect(requests).toHaveLength(5);
+    const stored = await db.query(
+      `SELECT count(*) FROM exchange_rates WHERE rate_date BETWEEN '2024-02-01' AND '2024-02-14'`,
+    );
+    expect(Number(stored.rows[0].count)).toBe(0);
+    const rows = await db.query(
+      `SELECT count(*) FROM exchange_rate_updates WHERE update_date BETWEEN '2024-02-01' AND '2024-02-14'`,
+    );
+    expect(Number(rows.rows[0].count)).toBe(0);
+  });
+
   it('refuses a bad body: both forms, neither, a reversed or future range', async () => {
     ecbClock.now = () => at('2024-02-28');
     for (const body of [
