@@ -375,6 +375,51 @@ describe('ECB exchange-rate updates', () => {
     expect(Number(rows.rows[0].count)).toBe(0);
   });
 
+  it('a range over a FAILED and a CANCELLED day takes them over, clearing their error and cancel fields', async () => {
+    ecbClock.now = () => at('2024-02-28');
+    handler = (_q, res) => void res.writeHead(500).end('boom');
+    await post({ date: '2016-07-01' });
+    const failed = await settled('2016-07-01', ['FAILED', 'COMPLETED'], 30_000);
+    expect(failed.status).toBe('FAILED');
+    // A cancelled day, as an operator's cancel leaves it (and a stale lock token).
+    await db.query(
+      `UPDATE exchange_rate_updates SET status = 'CANCELLED', cancelled_by = 'ops',
+         cancel_reason = 'not now', lock_token = 'stale', error_message = NULL
+       WHERE update_date = '2016-07-01'`,
+    );
+    await post({ date: '2016-07-04' });
+    expect((await settled('2016-07-04', ['FAILED', 'COMPLETED'], 30_000)).status).toBe('FAILED');
+    const days = await daysOf(fixture('ecb', 'eurofxref-hist_2016-05-27_to_2016-08-24.xml'));
+    handler = serve({ 'eurofxref-hist.zip': histZip(days) });
+    const [job] = await post({ from: '2016-07-01', to: '2016-07-05' });
+    await jobStatus(job.id, 'COMPLETED');
+    const rows = (
+      await db.query(
+        `SELECT update_date::text AS d, status, notes, error_message, error_details, cancelled_by,
+           cancel_reason, lock_token, parent_id, success_count
+         FROM exchange_rate_updates WHERE update_date IN ('2016-07-01', '2016-07-04') ORDER BY 1`,
+      )
+    ).rows;
+    const cleared = {
+      status: 'COMPLETED',
+      error_message: null,
+      error_details: null,
+      cancelled_by: null,
+      cancel_reason: null,
+      lock_token: null,
+      parent_id: job.id,
+    };
+    expect(rows[0]).toMatchObject({
+      ...cleared,
+      notes: `was CANCELLED; filled by backfill ${job.id}`,
+    });
+    expect(rows[1]).toMatchObject({
+      ...cleared,
+      notes: `was FAILED; filled by backfill ${job.id}`,
+    });
+    expect(rows[0].success_count).toBeGreaterThan(0);
+  });
+
   it('refuses a bad body: both forms, neither, a reversed or future range', async () => {
     ecbClock.now = () => at('2024-02-28');
     for (const body of [

@@ -116,7 +116,11 @@ export class ExchangeRateBackfillProcessor implements JobProcessor<ExchangeRateB
     return { file: kind, ...outcome };
   }
 
-  /** One COMPLETED row per day, this job's child; active rows untouched. Returns rows written. */
+  /**
+   * One COMPLETED row per day, this job's child; active rows untouched. A FAILED or
+   * CANCELLED row taken over loses its error and cancel fields and its lock token, and its
+   * notes say so ("was FAILED; filled by backfill <id>"). Returns rows written.
+   */
   private async upsertDayRows(
     em: EntityManager,
     job: ExchangeRateBackfill,
@@ -137,10 +141,15 @@ export class ExchangeRateBackfillProcessor implements JobProcessor<ExchangeRateB
            FROM jsonb_to_recordset(?::jsonb) AS t(id text, d text, s int, n int, notes text)
            ON CONFLICT (update_date, base_currency) DO UPDATE SET
              status = 'COMPLETED', updated_at = now(), completed_at = now(), progress = 100,
-             error_message = NULL, error_details = NULL, result = EXCLUDED.result,
+             error_message = NULL, error_details = NULL, lock_token = NULL,
+             cancelled_by = NULL, cancel_reason = NULL, result = EXCLUDED.result,
              parent_id = EXCLUDED.parent_id, parent_type = EXCLUDED.parent_type,
              success_count = EXCLUDED.success_count, total_count = EXCLUDED.total_count,
-             source = EXCLUDED.source, notes = EXCLUDED.notes
+             source = EXCLUDED.source,
+             notes = CASE WHEN exchange_rate_updates.status IN ('FAILED', 'CANCELLED')
+               THEN concat_ws('; ', EXCLUDED.notes,
+                 'was ' || exchange_rate_updates.status || '; filled by backfill ' || ?::text)
+               ELSE EXCLUDED.notes END
            WHERE exchange_rate_updates.status IN ('COMPLETED', 'FAILED', 'CANCELLED')
            RETURNING 1
          )
@@ -154,6 +163,7 @@ export class ExchangeRateBackfillProcessor implements JobProcessor<ExchangeRateB
           ECB_BASE,
           kind,
           JSON.stringify(rows.slice(i, i + 2_000)),
+          job.id,
         ],
         'all',
       );
