@@ -3,7 +3,9 @@ import { Decimal } from 'decimal.js';
 import { fixture } from '../../../test/utils/fixtures';
 import { type EcbDay, EcbFormatError } from './ecb-format';
 import { readEcbXml } from './ecb-xml';
-import { convert, crossRate, RateNotPublishedError } from './cross-rate';
+import { DomainError } from '../../common/http/domain-error';
+import { convert, crossRate, RateNotPublishedError, UnusableRateError } from './cross-rate';
+import { conversionAnswer } from './rates-answer';
 
 const ISSUE_DAY: EcbDay = { date: '2023-02-21', rates: { USD: '1.0664', GBP: '0.87925' } };
 
@@ -182,10 +184,38 @@ describe('convert', () => {
       expect(() => convert(amount, '1.5')).toThrow(RangeError);
     }
     for (const rate of ['0', '-1.5', '1e3', '', 'Infinity']) {
-      expect(() => convert('1', rate)).toThrow(RangeError);
+      expect(() => convert('1', rate)).toThrow(UnusableRateError);
     }
     expect(() => convert('1', '1.5', { decimalPlaces: -1 })).toThrow(RangeError);
     expect(() => convert('1', '1.5', { decimalPlaces: 1.5 })).toThrow(RangeError);
     expect(() => convert(1 as unknown as string, '1.5')).toThrow(RangeError);
+  });
+
+  it('a rate over 60 significant digits is a 422 problem (UnusableRateError), not a RangeError', () => {
+    const long = `1.${'1'.repeat(70)}`;
+    const err = (() => {
+      try {
+        convert('1', long);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(UnusableRateError);
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ code: 'UNPROCESSABLE' });
+    expect((err as Error).message).toMatch(/71 significant digits, more than the 60/);
+    expect(convert('1', `1.${'1'.repeat(59)}`)).toBe('1.111111111111111');
+  });
+
+  it('a stored EUR leg over 60 significant digits: the conversion answers 422, not a 500', () => {
+    const day: EcbDay = {
+      date: '2023-02-21',
+      rates: { USD: `1.${'1'.repeat(70)}`, GBP: '0.87925' },
+    };
+    expect(() => conversionAnswer('2023-02-21', 'EUR', 'USD', '10', day)).toThrow(
+      expect.objectContaining({ code: 'UNPROCESSABLE' }),
+    );
+    // A computed cross rate is 16 digits: converting with it works.
+    expect(conversionAnswer('2023-02-21', 'USD', 'GBP', '10', day).result).toMatch(/^7\.9/);
   });
 });

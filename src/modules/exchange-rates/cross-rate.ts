@@ -13,6 +13,7 @@
  * other code may use, is never configured.
  */
 import { Decimal } from 'decimal.js';
+import { DomainError } from '../../common/http/domain-error';
 import { checkRate, type EcbDay, isRate } from './ecb-format';
 import type { IsoDate } from './target-calendar';
 
@@ -61,6 +62,20 @@ export class RateNotPublishedError extends Error {
   ) {
     super(`the ECB published no ${currency} rate on ${date}`);
     this.name = 'RateNotPublishedError';
+  }
+}
+
+/**
+ * A rate (a stored or published leg, or a rate passed in) that convert cannot compute with: more
+ * than MAX_DIGITS (60) significant digits, or not a positive decimal. Only stored data can carry
+ * one (a CSV upload into numeric), so it is a 422 problem, never a 500.
+ */
+export class UnusableRateError extends DomainError {
+  constructor(rate: string, why: string) {
+    super('UNPROCESSABLE', `the rate ${JSON.stringify(String(rate).slice(0, 40))} ${why}`, {
+      reason: 'unusable_rate',
+    });
+    this.name = 'UnusableRateError';
   }
 }
 
@@ -116,6 +131,8 @@ export interface ConvertOptions {
  * to `decimalPlaces` if given, else to 16 significant digits (the precision of a rate, so the
  * result claims no more precision than the rate it comes from). Both half to even.
  * `amount` may be negative; both strings are plain decimals (no exponent, no grouping).
+ * Throws RangeError for a malformed amount (callers validate it) and UnusableRateError (a 422
+ * DomainError) for a rate it cannot use, e.g. a stored rate over 60 significant digits.
  */
 export function convert(amount: string, rate: string, options: ConvertOptions = {}): string {
   if (
@@ -125,9 +142,11 @@ export function convert(amount: string, rate: string, options: ConvertOptions = 
   ) {
     throw new RangeError(`not a decimal amount: ${JSON.stringify(String(amount).slice(0, 40))}`);
   }
-  if (!isRate(rate) || significantDigits(rate) > MAX_DIGITS) {
-    throw new RangeError(
-      `not a positive decimal rate: ${JSON.stringify(String(rate).slice(0, 40))}`,
+  if (!isRate(rate)) throw new UnusableRateError(rate, 'is not a positive decimal');
+  if (significantDigits(rate) > MAX_DIGITS) {
+    throw new UnusableRateError(
+      rate,
+      `has ${significantDigits(rate)} significant digits, more than the ${MAX_DIGITS} a conversion accepts`,
     );
   }
   const product = new Exact(amount).mul(rate);
