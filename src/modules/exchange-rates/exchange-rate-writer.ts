@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { CompiledQuery } from 'kysely';
 import { currencyStatus } from './currency-life';
 import type { EcbDay } from './ecb-format';
 import { ECB_BASE } from './exchange-rates.constants';
@@ -11,30 +12,31 @@ export interface WriteCounts {
   unchanged: number;
 }
 
-/** Rates per statement (one JSON parameter each); all in the caller's transaction. */
+/** Rates per statement; all in the caller's transaction. */
 const BATCH = 5_000;
 
 /**
  * Upserts EUR→quote rates, exactly as published (the string goes into numeric), on the
  * natural key. A rate equal by value ('0.85620' and '0.8562') is left as stored: unchanged.
- * Run it inside the transaction that also saves the tracking row.
+ * Run it inside the transaction that also saves the tracking row (`em` must hold it).
  */
 export async function upsertRates(
   em: EntityManager,
   days: readonly EcbDay[],
   source: string,
 ): Promise<WriteCounts> {
-  const rows = days.flatMap((d) => Object.entries(d.rates).map(([q, r]) => ({ d: d.date, q, r })));
   const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
-  for (let i = 0; i < rows.length; i += BATCH) {
-    const batch = rows.slice(i, i + BATCH);
-    const [result] = await em.execute<{ inserted: string; updated: string }[]>(
-      `WITH input AS (
-         SELECT t.d::date AS rate_date, t.q AS quote, t.r::numeric AS rate
-         FROM jsonb_to_recordset(?::jsonb) AS t(d text, q text, r text)
-       ), written AS (
+  let dates: string[] = [];
+  let quotes: string[] = [];
+  let rates: string[] = [];
+  const flush = async () => {
+    if (!dates.length) return;
+    const [result] = await executeBound<{ inserted: string; updated: string }>(
+      em,
+      `WITH written AS (
          INSERT INTO exchange_rates (rate_date, base, quote, rate, source, updated_at)
-         SELECT rate_date, ?, quote, rate, ?, now() FROM input
+         SELECT t.rate_date, $4, t.quote, t.rate, $5, now()
+         FROM unnest($1::date[], $2::text[], $3::numeric[]) AS t(rate_date, quote, rate)
          ON CONFLICT (rate_date, base, quote) DO UPDATE
            SET rate = EXCLUDED.rate, source = EXCLUDED.source, updated_at = now()
            WHERE exchange_rates.rate <> EXCLUDED.rate
@@ -43,16 +45,45 @@ export async function upsertRates(
        SELECT count(*) FILTER (WHERE inserted) AS inserted,
               count(*) FILTER (WHERE NOT inserted) AS updated
        FROM written`,
-      [JSON.stringify(batch), ECB_BASE, source],
-      'all',
+      [dates, quotes, rates, ECB_BASE, source],
     );
     const inserted = Number(result.inserted);
     const updated = Number(result.updated);
     counts.inserted += inserted;
     counts.updated += updated;
-    counts.unchanged += batch.length - inserted - updated;
+    counts.unchanged += dates.length - inserted - updated;
+    dates = [];
+    quotes = [];
+    rates = [];
+  };
+  for (const day of days) {
+    for (const [quote, rate] of Object.entries(day.rates)) {
+      dates.push(day.date);
+      quotes.push(quote);
+      rates.push(rate);
+      if (dates.length >= BATCH) await flush();
+    }
   }
+  await flush();
   return counts;
+}
+
+/**
+ * One statement with its values bound as pg parameters (`$1`…) on `em`'s transaction.
+ * MikroORM's `em.execute` formats every value into the SQL text (escaped character by
+ * character), which for thousands of rates costs CPU and memory for nothing.
+ */
+export async function executeBound<R>(
+  em: EntityManager,
+  sql: string,
+  params: unknown[],
+): Promise<R[]> {
+  const trx = em.getTransactionContext<{
+    executeQuery(query: CompiledQuery): Promise<{ rows: unknown[] }>;
+  }>();
+  if (!trx) throw new Error('executeBound runs inside a transaction');
+  const { rows } = await trx.executeQuery(CompiledQuery.raw(sql, params));
+  return rows as R[];
 }
 
 /** "closed: Good Friday (TARGET holiday)", "closed: weekend"; null on a TARGET day. */
