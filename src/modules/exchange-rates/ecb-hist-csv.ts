@@ -26,6 +26,7 @@
 import { TextDecoder } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { Unzip, UnzipInflate, UnzipPassThrough, type UnzipFile } from 'fflate';
+import { decodeTextChunks } from '../../common/util/text-chunks';
 import {
   checkCurrency,
   checkDate,
@@ -120,23 +121,21 @@ export async function* readEcbHistCsv(
   source: AsyncIterable<Uint8Array | string>,
   options: EcbParseOptions = {},
 ): AsyncGenerator<EcbDay, void, undefined> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const reader = new EcbCsvReader();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let bytes = 0;
-  for await (const chunk of source) {
-    bytes += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
-    if (bytes > maxBytes) {
-      throw new EcbFormatError('too_large', `the ECB CSV is larger than ${maxBytes} bytes`);
-    }
+  const text = decodeTextChunks(source, {
+    maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
+    tooLarge: (max) => new EcbFormatError('too_large', `the ECB CSV is larger than ${max} bytes`),
+    notUtf8: (_atEnd, cause) =>
+      new EcbFormatError('not_csv', 'the ECB CSV is not UTF-8', {}, { cause }),
+  });
+  for await (const chunk of text) {
     try {
-      reader.push(typeof chunk === 'string' ? chunk : decodeUtf8(decoder, chunk, true));
+      reader.push(chunk);
     } finally {
       yield* drain(reader.ready); // the days before a fault, then the fault
     }
   }
   try {
-    reader.push(decodeUtf8(decoder, new Uint8Array(0), false));
     reader.end();
   } finally {
     yield* drain(reader.ready);

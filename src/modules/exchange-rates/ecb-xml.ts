@@ -19,8 +19,8 @@
  * Which file feeds what: daily and 90-day updates read this XML; the full history is read
  * from eurofxref-hist.zip (see ecb-hist-csv.ts for why).
  */
-import { TextDecoder } from 'node:util';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { decodeTextChunks } from '../../common/util/text-chunks';
 import {
   checkCurrency,
   checkDate,
@@ -198,39 +198,29 @@ export async function* readEcbXml(
   source: AsyncIterable<Uint8Array | string>,
   options: EcbParseOptions = {},
 ): AsyncGenerator<EcbDay, void, undefined> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const reader = new EcbXmlReader();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let bytes = 0;
-  for await (const chunk of source) {
-    bytes += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
-    if (bytes > maxBytes) {
-      throw new EcbFormatError('too_large', `the ECB XML is larger than ${maxBytes} bytes`);
-    }
+  const text = decodeTextChunks(source, {
+    maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
+    tooLarge: (max) => new EcbFormatError('too_large', `the ECB XML is larger than ${max} bytes`),
+    notUtf8: (atEnd, cause) =>
+      new EcbFormatError(
+        atEnd ? 'truncated' : 'not_xml',
+        atEnd ? 'the ECB XML ends inside a character' : 'the ECB XML is not UTF-8',
+        {},
+        { cause },
+      ),
+  });
+  for await (const chunk of text) {
     try {
-      reader.write(typeof chunk === 'string' ? chunk : decode(decoder, chunk, true));
+      reader.write(chunk);
     } finally {
       yield* drain(reader.ready); // the days before a fault, then the fault
     }
   }
   try {
-    reader.write(decode(decoder, new Uint8Array(0), false));
     reader.end();
   } finally {
     yield* drain(reader.ready);
-  }
-}
-
-function decode(decoder: TextDecoder, bytes: Uint8Array, stream: boolean): string {
-  try {
-    return decoder.decode(bytes, { stream });
-  } catch (err) {
-    throw new EcbFormatError(
-      stream ? 'not_xml' : 'truncated',
-      stream ? 'the ECB XML is not UTF-8' : 'the ECB XML ends inside a character',
-      {},
-      { cause: err },
-    );
   }
 }
 
