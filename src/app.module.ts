@@ -19,6 +19,7 @@ import { validateEnv } from './config/env';
 import { buildOrmConfig } from './config/mikro-orm.config';
 import { CoreModule } from './core.module';
 import { ensureDatabase } from './database/database-bootstrap';
+import { EtfPricesModule } from './modules/etf-prices/etf-prices.module';
 import { ExchangeRatesModule } from './modules/exchange-rates/exchange-rates.module';
 import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './modules/jobs/jobs.module';
@@ -86,6 +87,7 @@ export class AppModule {
         ProgressModule,
         UploadsModule,
         ExchangeRatesModule,
+        EtfPricesModule,
         ...(options.imports ?? []),
       ],
       providers: [

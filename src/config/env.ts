@@ -1,6 +1,7 @@
 import { AuthSettings } from '../common/auth/auth.settings';
 import { ProgressSettings } from '../common/progress/progress.settings';
 import { TrackingSettings } from '../common/tracking/tracking.settings';
+import { EtfPricesSettings } from '../modules/etf-prices/etf-prices.settings';
 import { ExchangeRatesSettings } from '../modules/exchange-rates/exchange-rates.settings';
 import { MaintenanceSettings } from '../modules/maintenance/maintenance.settings';
 import { MonitoringSettings } from '../modules/monitoring/monitoring.settings';
@@ -26,6 +27,7 @@ export const SETTINGS = [
   TrackingSettings,
   ProgressSettings,
   ExchangeRatesSettings,
+  EtfPricesSettings,
 ] as const;
 
 /** Every environment variable the service reads, typed (`AppConfig.env`). */

@@ -10,9 +10,9 @@ import {
 import { TrackedJob } from './tracked-job.entity';
 
 export type ResolvedJobType<T extends TrackedJob = TrackedJob> = Required<
-  Omit<JobTypeDefinition<T>, 'uniqueKey' | 'eventAlias' | 'summaryFields'>
+  Omit<JobTypeDefinition<T>, 'uniqueKey' | 'uniqueWhileActive' | 'eventAlias' | 'summaryFields'>
 > &
-  Pick<JobTypeDefinition<T>, 'uniqueKey' | 'eventAlias' | 'summaryFields'>;
+  Pick<JobTypeDefinition<T>, 'uniqueKey' | 'uniqueWhileActive' | 'eventAlias' | 'summaryFields'>;
 
 export interface RegisteredJobType<T extends TrackedJob = TrackedJob> {
   definition: ResolvedJobType<T>;

@@ -25,6 +25,12 @@ export interface JobTypeDefinition<T extends TrackedJob = TrackedJob> {
   /** Properties of the unique domain key; create returns the existing row on a clash. */
   uniqueKey?: (keyof T & string)[];
   /**
+   * The unique key holds among active rows only (the table has a partial unique index
+   * `WHERE status IN ('PENDING', 'QUEUED', 'PROCESSING', 'RETRYING')`): creating a row whose
+   * key an active row holds returns that row; an ended row does not block a new one.
+   */
+  uniqueWhileActive?: boolean;
+  /**
    * Text properties that describe a job in lists (e.g. an upload's file name and dataset):
    * shown as `summary` by `GET /jobs` and matched by its `q` filter.
    */

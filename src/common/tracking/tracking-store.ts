@@ -56,7 +56,17 @@ export class TrackingStore {
   private property(entity: EntityClass<TrackedJob>, property: string) {
     const prop = this.orm.getMetadata().get(entity).properties[property as keyof TrackedJob];
     if (!prop) throw new Error(`unknown tracked property ${property}`);
-    return { column: `"${prop.fieldNames[0]}"`, json: isJson(prop.columnTypes?.[0]) };
+    const platform = this.orm.em.getPlatform();
+    return {
+      column: `"${prop.fieldNames[0]}"`,
+      json: isJson(prop.columnTypes?.[0]),
+      // An array (e.g. date[]) goes as PostgreSQL's array text: `em.execute` would spread a JS
+      // array into a list of values.
+      toDb: (value: unknown) =>
+        Array.isArray(value) && prop.customType
+          ? prop.customType.convertToDatabaseValue(value, platform)
+          : value,
+    };
   }
 
   /**
@@ -84,9 +94,9 @@ export class TrackingStore {
   ): Promise<T | null> {
     const params: unknown[] = [];
     const assignments = Object.entries({ ...set, updatedAt: NOW }).map(([name, value]) => {
-      const { column, json } = this.property(entity, name);
+      const { column, json, toDb } = this.property(entity, name);
       if (value instanceof SqlRaw) return `${column} = ${value.sql}`;
-      params.push(json && value !== null ? JSON.stringify(value) : value);
+      params.push(json && value !== null ? JSON.stringify(value) : toDb(value));
       return `${column} = ?`;
     });
     params.push(id, ...whenStatus);

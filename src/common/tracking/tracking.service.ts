@@ -5,7 +5,7 @@ import {
 } from '@mikro-orm/core';
 import { isAdmin, Principal } from '../auth/principal';
 import { DomainError } from '../http/domain-error';
-import { JobPriority, JobStatus } from './job-status';
+import { ACTIVE_STATUSES, JobPriority, JobStatus } from './job-status';
 import { RegisteredJobType, ResolvedJobType } from './job-type.registry';
 import { isUuid } from './job-lookup';
 import { JobOperations } from './job-operations';
@@ -74,13 +74,19 @@ export abstract class TrackingService<T extends TrackedJob> {
       status: JobStatus.PENDING,
     } as RequiredEntityData<T>);
     job.queueJobId = job.id;
-    try {
-      await em.insert(job); // one statement, no explicit transaction: the row is committed PENDING
-    } catch (err) {
-      if (err instanceof UniqueConstraintViolationException && this.definition.uniqueKey) {
-        return { job: await this.findByDomainKey(job), created: false };
+    for (let tries = 1; ; tries += 1) {
+      try {
+        await em.insert(job); // one statement, no explicit transaction: committed PENDING
+        break;
+      } catch (err) {
+        if (!(err instanceof UniqueConstraintViolationException) || !this.definition.uniqueKey) {
+          throw err;
+        }
+        const existing = await this.findByDomainKey(job);
+        if (existing) return { job: existing, created: false };
+        // The active row that held the key ended in between: the key is free again.
+        if (tries >= 3) throw err;
       }
-      throw err;
     }
     this.ops.metrics.created.inc({ type: this.definition.type });
     if (await this.ops.enqueue(this.registered(), job)) {
@@ -139,8 +145,12 @@ export abstract class TrackingService<T extends TrackedJob> {
     return this.ops.store.em().findOneOrFail(this.definition.entity, { id } as FilterQuery<T>);
   }
 
-  private async findByDomainKey(job: T): Promise<T> {
-    const key = Object.fromEntries(this.definition.uniqueKey!.map((k) => [k, job[k]]));
-    return this.ops.store.em().findOneOrFail(this.definition.entity, key as FilterQuery<T>);
+  /** The row holding `job`'s domain key (an active one for `uniqueWhileActive` types). */
+  private async findByDomainKey(job: T): Promise<T | null> {
+    const key: Record<string, unknown> = Object.fromEntries(
+      this.definition.uniqueKey!.map((k) => [k, job[k]]),
+    );
+    if (this.definition.uniqueWhileActive) key.status = { $in: ACTIVE_STATUSES };
+    return this.ops.store.em().findOne(this.definition.entity, key as FilterQuery<T>);
   }
 }

@@ -1,11 +1,12 @@
+import { appClock } from '../../common/util/clock';
 import type { RatesFileKind } from './exchange-rate-update.entity';
 import { addDays, publicationDayOnOrBefore, type IsoDate } from './target-calendar';
 
 /** The ECB publishes around 16:00 Central European time: "today" is Berlin's date. */
 export const ECB_TIME_ZONE = 'Europe/Berlin';
 
-/** The clock "today" is read from; tests set `now` to a day of their fixtures. */
-export const ecbClock = { now: (): Date => new Date() };
+/** The clock "today" is read from (the app's clock); tests set `now` to a day of their fixtures. */
+export const ecbClock = appClock;
 
 /** Today's date in Europe/Berlin, 'YYYY-MM-DD'. */
 export function ecbToday(now: Date = ecbClock.now()): IsoDate {

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CompiledQuery } from 'kysely';
+import { executeBound } from '../../database/execute-bound';
 import { currencyStatus } from './currency-life';
 import type { EcbDay } from './ecb-format';
 import { ECB_BASE } from './exchange-rates.constants';
@@ -66,24 +66,6 @@ export async function upsertRates(
   }
   await flush();
   return counts;
-}
-
-/**
- * One statement with its values bound as pg parameters (`$1`…) on `em`'s transaction.
- * MikroORM's `em.execute` formats every value into the SQL text (escaped character by
- * character), which for thousands of rates costs CPU and memory for nothing.
- */
-export async function executeBound<R>(
-  em: EntityManager,
-  sql: string,
-  params: unknown[],
-): Promise<R[]> {
-  const trx = em.getTransactionContext<{
-    executeQuery(query: CompiledQuery): Promise<{ rows: unknown[] }>;
-  }>();
-  if (!trx) throw new Error('executeBound runs inside a transaction');
-  const { rows } = await trx.executeQuery(CompiledQuery.raw(sql, params));
-  return rows as R[];
 }
 
 /** "closed: Good Friday (TARGET holiday)", "closed: weekend"; null on a TARGET day. */

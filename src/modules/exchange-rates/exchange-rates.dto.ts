@@ -1,21 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, ValidateBy } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsIsoDate } from '../../common/http/is-iso-date';
 import { PageBody } from '../../common/http/api-schema';
 import { PageQuery } from '../../common/http/query';
 import { AnyJobView } from '../../common/tracking/job-view';
 import { JobStatus } from '../../common/tracking/job-status';
 import type { ExchangeRateUpdate, RatesFileKind } from './exchange-rate-update.entity';
-import { isIsoDate } from './target-calendar';
-
-/** A real calendar date 'YYYY-MM-DD' (not 2023-02-29). */
-export const IsIsoDate = () =>
-  ValidateBy({
-    name: 'isIsoDate',
-    validator: {
-      validate: (value) => isIsoDate(value),
-      defaultMessage: (args) => `${args?.property} must be a calendar date YYYY-MM-DD`,
-    },
-  });
 
 /** `POST /exchange-rates/updates`: one day, or a range (exactly one of the two forms). */
 export class CreateRatesUpdateDto {

@@ -6,6 +6,7 @@ import { JobTypeModule } from '../../common/tracking/job-type.module';
 import { AppConfig } from '../../config/app-config';
 import { DatasetRegistry } from './datasets/dataset-registry';
 import { TRANSACTIONS_DATASET } from './datasets/transactions.dataset';
+import { ETF_PRICES_DATASET } from '../etf-prices/etf-prices.dataset';
 import { EXCHANGE_RATES_DATASET } from '../exchange-rates/exchange-rates.dataset';
 import { UploadProcessor } from './upload.processor';
 import { DatasetsController, UploadsController } from './uploads.controller';
@@ -27,6 +28,7 @@ import { UploadsService } from './uploads.service';
         const registry = new DatasetRegistry();
         registry.register(TRANSACTIONS_DATASET);
         registry.register(EXCHANGE_RATES_DATASET);
+        registry.register(ETF_PRICES_DATASET);
         return registry;
       },
     },
