@@ -1,22 +1,29 @@
 /**
  * The import of one stored upload: read the CSV as a stream, validate every row, write valid
- * rows in batches (COPY + one upsert per batch) while the next batch is being parsed, and
- * keep the row errors. Partial mode commits each batch with its errors and the checkpoint,
+ * rows in batches while the next batch is being read, and keep the row errors. Two paths:
+ * chunks the byte-level chunker vouches for are COPYed by PostgreSQL as they are (fast);
+ * anything else is parsed and validated here, then COPYed into staging and upserted (slow). Partial mode commits each batch with its errors and the checkpoint,
  * so a retry resumes after the last committed row; strict mode writes in one transaction
  * that commits only if no row is invalid.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { Pool, PoolClient } from 'pg';
 import { JobContext } from '../../common/tracking/job-context';
 import { AttemptSupersededError, NonRetryableError } from '../../common/tracking/job-errors';
 import { CsvFormatError } from './csv/csv-format-error';
-import { readCsvRows } from './csv/csv-row-reader';
+import { chunkCsv, type CsvChunk } from './csv/csv-chunker';
+import {
+  readCsvRows,
+  type CsvContinuation,
+  type CsvRow,
+  type CsvRowReaderOptions,
+} from './csv/csv-row-reader';
 import { createRowValidator, DatasetDefinition, requiredColumnNames } from './datasets/dataset';
-import { copyLine, DatasetWriter } from './datasets/dataset-writer';
+import { BatchWriteResult, copyLine, DatasetWriter } from './datasets/dataset-writer';
 import { EMPTY_COUNTS, Upload, UploadCounts, UploadMode } from './upload.entity';
 
 export interface ImportLimits {
@@ -69,6 +76,18 @@ export class UploadImport {
   private strictWriting = true;
   private firstCommit = true;
   private client!: PoolClient;
+  private file!: ReadStream;
+  private hash!: Hash;
+  /** The write in flight (one batch or chunk is written while the next is read). */
+  private inFlight: Promise<unknown> = Promise.resolve();
+  private failure: { error: unknown } | undefined;
+  /** A fast chunk PostgreSQL refused: the slow path reads it before anything after it. */
+  private refused: CsvChunk | undefined;
+  /** Fast chunks to upsert before a plain insert is tried again (keys were there). */
+  private upsertOnly = 0;
+  private insertMisses = 0;
+  /** Rows by path (logged): COPYed as they are, or parsed here. */
+  readonly paths = { fastRows: 0, slowRows: 0, slowChunks: 0, refusedChunks: 0 };
 
   constructor(
     private readonly pool: Pool,
@@ -151,90 +170,15 @@ export class UploadImport {
   }
 
   private async readAndWrite(): Promise<void> {
-    const { upload, ctx, limits } = this;
-    // Small reads: the event loop turns between them, so the batch being written (COPY,
-    // upsert, commit: one round trip each) is not held up behind a long parsing stretch.
-    const file = createReadStream(upload.storedPath, { highWaterMark: 16 * 1024 });
-    const hash = createHash('sha256');
-    // Hashed in the stream (not with a 'data' listener, which would bypass backpressure).
-    const hashed = file.pipe(
-      new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          callback(null, chunk);
-        },
-      }),
-    );
-    file.on('error', (err) => hashed.destroy(err));
-    const rows = readCsvRows(hashed, {
-      delimiter: upload.delimiter,
-      columnMapping: upload.columnMapping ?? undefined,
-      requiredColumns: requiredColumnNames(this.dataset),
-      maxLineBytes: limits.maxLineBytes,
-      maxRows: limits.maxRows,
-    });
-    // One batch is written while the next is parsed: PostgreSQL and this process overlap.
-    let inFlight: Promise<unknown> = Promise.resolve();
-    let failure: { error: unknown } | undefined;
-    const flush = async (full: Batch) => {
-      const waitStart = performance.now();
-      await inFlight;
-      this.timings.waitMs += performance.now() - waitStart;
-      if (failure) throw failure.error;
-      ctx.signal.throwIfAborted(); // cancel, time limit, shutdown: stop at the batch boundary
-      if (full.rows === 0) return;
-      inFlight = this.writeBatch(full, file).catch((error: unknown) => {
-        failure = { error };
-      });
-    };
-    let batch = new Batch();
     try {
-      for await (const item of rows) {
-        if (item.row <= this.resumeAfter) continue;
-        const checked = item.ok ? this.validate(item.values) : undefined;
-        let key: string | undefined;
-        if (checked?.ok) {
-          key = this.keyOf(checked.values as Record<string, string | null>);
-          // A key seen earlier in this batch: write the batch first, so the database
-          // compares this row with the earlier one (counts as if row by row).
-          if (batch.keyed.has(key)) {
-            await flush(batch);
-            batch = new Batch();
-          }
-        }
-        batch.rows++;
-        batch.lastRow = item.row;
-        this.lastRowRead = item.row;
-        if (!item.ok) {
-          batch.invalid++;
-          const { column, message } = item.error;
-          this.keepError(batch, {
-            row: item.row,
-            line: item.line,
-            column: column ?? null,
-            message,
-            value: null,
-          });
-        } else if (checked?.ok) {
-          const values = checked.values as Record<string, string | null>;
-          batch.keyed.set(key!, copyLine(values, this.writer.columns));
-        } else if (checked) {
-          batch.invalid++;
-          for (const e of checked.errors) {
-            this.keepError(batch, { row: item.row, line: item.line, ...e });
-          }
-        }
-        if (batch.rows >= limits.batchRows) {
-          await flush(batch);
-          batch = new Batch();
-        }
-      }
-      await flush(batch);
-      await inFlight;
-      if (failure) throw failure.error;
+      // The fast path when the table allows it (see DatasetWriter.copyChunk); a file it cannot
+      // vouch for from its first bytes is read by the slow path from the start.
+      const chunked = this.upload.delimiter !== '\\' && (await this.readChunks());
+      if (!chunked) await this.readWhole();
+      await this.settle();
     } catch (err) {
-      await inFlight;
-      file.destroy();
+      await this.inFlight;
+      this.file?.destroy();
       if (err instanceof CsvFormatError) {
         throw new NonRetryableError(err.message, {
           code: err.code,
@@ -246,10 +190,265 @@ export class UploadImport {
       }
       throw err;
     }
-    if (hash.digest('hex') !== upload.sha256) {
+    if (this.hash.digest('hex') !== this.upload.sha256) {
       throw new NonRetryableError('the stored file no longer matches the SHA-256 taken at upload');
     }
     this.counts.total = this.counts.processed;
+  }
+
+  private open(highWaterMark: number): ReadStream {
+    this.file?.destroy();
+    this.hash = createHash('sha256');
+    this.file = createReadStream(this.upload.storedPath, { highWaterMark });
+    return this.file;
+  }
+
+  private readerOptions(continueAt?: CsvContinuation): CsvRowReaderOptions {
+    const { upload, limits } = this;
+    return {
+      delimiter: upload.delimiter,
+      columnMapping: upload.columnMapping ?? undefined,
+      requiredColumns: requiredColumnNames(this.dataset),
+      maxLineBytes: limits.maxLineBytes,
+      maxRows: limits.maxRows,
+      continueAt,
+    };
+  }
+
+  /** The slow path over the whole file: every row parsed and validated here. */
+  private async readWhole(): Promise<void> {
+    // Small reads: the event loop turns between them, so the batch being written (COPY,
+    // upsert, commit: one round trip each) is not held up behind a long parsing stretch.
+    const file = this.open(16 * 1024);
+    const hash = this.hash;
+    // Hashed in the stream (not with a 'data' listener, which would bypass backpressure).
+    const hashed = file.pipe(
+      new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          callback(null, chunk);
+        },
+      }),
+    );
+    file.on('error', (err) => hashed.destroy(err));
+    await this.consume(readCsvRows(hashed, this.readerOptions()));
+  }
+
+  /**
+   * The fast path: the file in chunks of whole records (csv-chunker). A chunk whose every
+   * row is certainly valid is COPYed by PostgreSQL as it is, while the next is read; any
+   * other chunk, or one PostgreSQL refused (a key already there, a byte it would not take),
+   * is read by the slow path from its own bytes, in file order. Returns false when the
+   * chunker left the whole file to the slow path (before anything was written).
+   */
+  private async readChunks(): Promise<boolean> {
+    const file = this.open(256 * 1024);
+    const pieces = chunkCsv(file, this.dataset.columns, {
+      ...this.readerOptions(),
+      batchRows: this.limits.batchRows,
+      resumeAfter: this.resumeAfter,
+      onBlock: (block) => this.hash.update(block),
+    });
+    for await (const piece of pieces) {
+      if (piece.kind === 'whole-file') return false;
+      await this.settle();
+      if (piece.kind === 'fast') {
+        this.ctx.signal.throwIfAborted(); // cancel, time limit, shutdown: at the chunk boundary
+        this.inFlight = this.writeFast(piece).then(
+          (written) => {
+            if (!written) this.refused = piece;
+          },
+          (error: unknown) => {
+            this.failure = { error };
+          },
+        );
+        continue;
+      }
+      const continueAt = { header: piece.header, line: piece.line, rowsBefore: piece.rowsBefore };
+      const input = piece.kind === 'tail' ? piece.input : Readable.from([piece.bytes]);
+      if (piece.kind !== 'tail') this.paths.slowChunks++;
+      await this.consume(readCsvRows(input, this.readerOptions(continueAt)));
+    }
+    return true;
+  }
+
+  /** Waits for the write in flight; a fast chunk it refused is then read by the slow path. */
+  private async settle(): Promise<void> {
+    const waitStart = performance.now();
+    await this.inFlight;
+    this.timings.waitMs += performance.now() - waitStart;
+    if (this.failure) throw this.failure.error;
+    const refused = this.refused;
+    if (!refused) return;
+    this.refused = undefined;
+    this.paths.refusedChunks++;
+    const continueAt = {
+      header: refused.header,
+      line: refused.line,
+      rowsBefore: refused.rowsBefore,
+    };
+    await this.consume(readCsvRows(Readable.from([refused.bytes]), this.readerOptions(continueAt)));
+    await this.settle();
+  }
+
+  /** Writes one batch of the slow path, while the caller reads on. */
+  private async flush(full: Batch): Promise<void> {
+    const waitStart = performance.now();
+    await this.inFlight;
+    this.timings.waitMs += performance.now() - waitStart;
+    if (this.failure) throw this.failure.error;
+    this.ctx.signal.throwIfAborted(); // cancel, time limit, shutdown: stop at the batch boundary
+    if (full.rows === 0) return;
+    this.paths.slowRows += full.rows;
+    this.inFlight = this.writeBatch(full).catch((error: unknown) => {
+      this.failure = { error };
+    });
+  }
+
+  /** The slow path: rows parsed, validated and batched here (one batch written while the next is read). */
+  private async consume(rows: AsyncIterable<CsvRow>): Promise<void> {
+    let batch = new Batch();
+    for await (const item of rows) {
+      if (item.row <= this.resumeAfter) continue;
+      const checked = item.ok ? this.validate(item.values) : undefined;
+      let key: string | undefined;
+      if (checked?.ok) {
+        key = this.keyOf(checked.values as Record<string, string | null>);
+        // A key seen earlier in this batch: write the batch first, so the database
+        // compares this row with the earlier one (counts as if row by row).
+        if (batch.keyed.has(key)) {
+          await this.flush(batch);
+          batch = new Batch();
+        }
+      }
+      batch.rows++;
+      batch.lastRow = item.row;
+      this.lastRowRead = item.row;
+      if (!item.ok) {
+        batch.invalid++;
+        const { column, message } = item.error;
+        this.keepError(batch, {
+          row: item.row,
+          line: item.line,
+          column: column ?? null,
+          message,
+          value: null,
+        });
+      } else if (checked?.ok) {
+        const values = checked.values as Record<string, string | null>;
+        batch.keyed.set(key!, copyLine(values, this.writer.columns));
+      } else if (checked) {
+        batch.invalid++;
+        for (const e of checked.errors) {
+          this.keepError(batch, { row: item.row, line: item.line, ...e });
+        }
+      }
+      if (batch.rows >= this.limits.batchRows) {
+        await this.flush(batch);
+        batch = new Batch();
+      }
+    }
+    await this.flush(batch);
+  }
+
+  /** A fast chunk: COPYed as it is; false when PostgreSQL refused it (nothing written). */
+  private async writeFast(chunk: CsvChunk): Promise<boolean> {
+    const started = performance.now();
+    const written = this.strict ? await this.fastStrict(chunk) : await this.fastPartial(chunk);
+    this.timings.writeMs += performance.now() - started;
+    if (!written) return false;
+    this.paths.fastRows += chunk.rows;
+    this.lastRowRead = Math.max(this.lastRowRead, chunk.lastRow);
+    await this.reportProgress();
+    return true;
+  }
+
+  /**
+   * Stages and writes a fast chunk inside the open transaction (a plain insert while keys
+   * are new, else the upsert); undefined when PostgreSQL refused it, with nothing kept.
+   */
+  private async stageChunk(chunk: CsvChunk): Promise<BatchWriteResult | undefined> {
+    const { client, writer } = this;
+    await client.query('SAVEPOINT fast_chunk');
+    try {
+      await writer.copyChunk(client, chunk, chunk.header.names as string[], this.upload.delimiter);
+      let written: BatchWriteResult | undefined;
+      if (this.upsertOnly > 0) this.upsertOnly--;
+      else {
+        await client.query('SAVEPOINT fast_insert');
+        try {
+          written = await writer.writeStaged(client, true);
+          await client.query('RELEASE SAVEPOINT fast_insert');
+          this.insertMisses = 0;
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== '23505') throw err;
+          // A key is there already (a re-upload): upsert this chunk, and the next few.
+          await client.query('ROLLBACK TO SAVEPOINT fast_insert');
+          this.insertMisses = Math.min(this.insertMisses + 1, 6);
+          this.upsertOnly = 2 ** this.insertMisses - 1;
+        }
+      }
+      written ??= await writer.writeStaged(client, false);
+      await writer.clearRaw(client);
+      await client.query('RELEASE SAVEPOINT fast_chunk');
+      return written;
+    } catch (err) {
+      // Data PostgreSQL would not take as the chunker read it (a byte that is not UTF-8),
+      // a key twice in the chunk: the slow path reads the chunk and says which row.
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !/^2[123]/.test(code)) throw err;
+      await client.query('ROLLBACK TO SAVEPOINT fast_chunk');
+      await client.query('RELEASE SAVEPOINT fast_chunk');
+      return undefined;
+    }
+  }
+
+  private async fastPartial(chunk: CsvChunk): Promise<boolean> {
+    const { client } = this;
+    await client.query('BEGIN');
+    try {
+      const written = await this.stageChunk(chunk);
+      if (written === undefined) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      if (this.firstCommit) {
+        await client.query('DELETE FROM upload_row_errors WHERE upload_id = $1 AND "row" > $2', [
+          this.upload.id,
+          this.resumeAfter,
+        ]);
+      }
+      const next = addRows(this.counts, chunk.rows, written);
+      await this.saveProgress(next, this.storedErrors, chunk.lastRow);
+      await client.query('COMMIT');
+      this.onCommitted(committed(this.counts, next));
+      this.counts = next;
+      this.checkpointRow = chunk.lastRow;
+      this.firstCommit = false;
+      return true;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Strict mode: written inside the one transaction, or only counted after an invalid row. */
+  private async fastStrict(chunk: CsvChunk): Promise<boolean> {
+    if (!this.strictWriting) {
+      this.counts = { ...this.counts, processed: this.counts.processed + chunk.rows };
+      return true;
+    }
+    const written = await this.stageChunk(chunk);
+    if (written === undefined) return false;
+    this.counts = addRows(this.counts, chunk.rows, written);
+    return true;
+  }
+
+  private async reportProgress(): Promise<void> {
+    const read = Math.min(1, this.file.bytesRead / Math.max(1, Number(this.upload.sizeBytes)));
+    // Committed; ctx.progress throws only once the attempt is over (a Redis blip while
+    // reporting is logged by the base, never thrown).
+    await this.ctx.progress(READ_FROM + READ_SPAN * read, 'writing', this.progressCounts());
   }
 
   private keyOf(values: Record<string, string | null>): string {
@@ -264,15 +463,12 @@ export class UploadImport {
     (this.strict ? this.strictErrors : batch.errors).push(error);
   }
 
-  private async writeBatch(batch: Batch, file: ReadStream): Promise<void> {
+  private async writeBatch(batch: Batch): Promise<void> {
     const started = performance.now();
     if (this.strict) await this.writeStrict(batch);
     else await this.writePartial(batch);
     this.timings.writeMs += performance.now() - started;
-    const read = Math.min(1, file.bytesRead / Math.max(1, Number(this.upload.sizeBytes)));
-    // The batch is committed; ctx.progress throws only once the attempt is over (a Redis
-    // blip while reporting is logged by the base, never thrown).
-    await this.ctx.progress(READ_FROM + READ_SPAN * read, 'writing', this.progressCounts());
+    await this.reportProgress();
   }
 
   /** Partial mode: the batch, its errors and the checkpoint commit together, or not at all. */
@@ -379,6 +575,17 @@ function committed(before: UploadCounts, after: UploadCounts): CommittedRows {
     updated: after.updated - before.updated,
     unchanged: after.unchanged - before.unchanged,
     invalid: after.invalid - before.invalid,
+  };
+}
+
+/** The counts after a fast chunk of `rows` rows, all valid. */
+function addRows(counts: UploadCounts, rows: number, written: BatchWriteResult): UploadCounts {
+  return {
+    ...counts,
+    processed: counts.processed + rows,
+    inserted: counts.inserted + written.inserted,
+    updated: counts.updated + written.updated,
+    unchanged: counts.unchanged + rows - written.inserted - written.updated,
   };
 }
 

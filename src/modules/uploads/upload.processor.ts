@@ -53,6 +53,7 @@ export class UploadProcessor implements JobProcessor<Upload> {
         totalMs: ms(performance.now() - started),
         writeMs: ms(importer.timings.writeMs),
         readStalledMs: ms(importer.timings.waitMs),
+        ...importer.paths,
       },
       'upload imported',
     );

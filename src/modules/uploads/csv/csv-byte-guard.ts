@@ -30,10 +30,10 @@ const SNIFF_BYTES = 4;
  */
 export class CsvByteGuard extends Transform {
   private head: Buffer | undefined = Buffer.alloc(0); // bytes held until the BOM is known
-  private line = 1;
-  private recordLine = 1;
+  private line: number;
+  private recordLine: number;
   private recordBytes = 0;
-  private recordsBefore = 0; // non-blank records already complete, the header included
+  private recordsBefore: number; // non-blank records already complete, the header included
   private inQuotes = false;
   private quoteInQuotes = false; // a quote inside a quoted field: doubled or closing?
   private atFieldStart = true;
@@ -41,12 +41,20 @@ export class CsvByteGuard extends Transform {
   private readonly delimiter: number;
 
   /** `delimiter` is the reader's, one ASCII character. */
+  /**
+   * `continueAt`: the input starts at a record boundary inside a file (not at its start):
+   * no BOM is looked for, lines count from `line`, and `rowsBefore` data rows precede it.
+   */
   constructor(
     private readonly maxRecordBytes: number,
     delimiter: string,
+    continueAt?: { line: number; rowsBefore: number },
   ) {
     super();
     this.delimiter = delimiter.charCodeAt(0);
+    this.line = this.recordLine = continueAt?.line ?? 1;
+    this.recordsBefore = continueAt ? continueAt.rowsBefore + 1 : 0;
+    if (continueAt) this.head = undefined;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -151,7 +159,8 @@ export class CsvByteGuard extends Transform {
   }
 }
 
-function stripBom(bytes: Buffer): Buffer {
+/** The bytes without a UTF-8 BOM; throws UNSUPPORTED_ENCODING on a UTF-16/32 one. */
+export function stripBom(bytes: Buffer): Buffer {
   for (const [encoding, bom] of FOREIGN_BOMS) {
     if (bytes.subarray(0, bom.length).equals(bom)) {
       throw new CsvFormatError(

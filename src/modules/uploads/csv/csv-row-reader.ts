@@ -35,6 +35,7 @@
  */
 import { pipeline, type Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { CsvByteGuard } from './csv-byte-guard';
 import { CsvFormatError, describeLocation, type CsvLocation } from './csv-format-error';
 
@@ -49,6 +50,20 @@ export interface CsvRowReaderOptions {
   columnMapping?: Readonly<Record<string, string>>;
   /** Dataset column names the header must provide, after mapping. */
   requiredColumns?: readonly string[];
+  /**
+   * The input is the rest of a file from a record boundary after its header (a part an
+   * earlier reader did not take): `header` is the file's header as `readCsvHeader` read it,
+   * `line` the file line the input starts on, `rowsBefore` the data rows before it. Rows,
+   * lines and errors are numbered as in a read of the whole file; an input without rows is
+   * not an error.
+   */
+  continueAt?: CsvContinuation;
+}
+
+export interface CsvContinuation {
+  header: CsvHeader;
+  line: number;
+  rowsBefore: number;
 }
 
 /**
@@ -62,9 +77,10 @@ export type CsvRow =
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
 /** Columns of the file, in file order; undefined marks a column with an empty header (ignored). */
-interface Header {
+export interface CsvHeader {
   names: ReadonlyArray<string | undefined>;
 }
+type Header = CsvHeader;
 
 // csv-parse decodes as Latin-1, so each byte becomes one character: record sizes are then
 // byte counts, and the original bytes can be recovered to be decoded strictly as UTF-8.
@@ -91,7 +107,12 @@ export async function* readCsvRows(
     input.destroy(); // nothing else will: the input is piped only below
     throw err;
   }
-  const guard = new CsvByteGuard(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, delimiter);
+  const { continueAt } = options;
+  const guard = new CsvByteGuard(
+    options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    delimiter,
+    continueAt && { line: continueAt.line, rowsBefore: continueAt.rowsBefore },
+  );
   const parser = parse({
     delimiter,
     encoding: RAW_ENCODING,
@@ -104,9 +125,9 @@ export async function* readCsvRows(
   // Errors reach the loop below through the parser, which pipeline destroys with them.
   pipeline(input, guard, parser, () => undefined);
 
-  let header: Header | undefined;
-  let nextLine = 1;
-  let row = 0;
+  let header: Header | undefined = continueAt?.header;
+  let nextLine = continueAt?.line ?? 1;
+  let row = continueAt?.rowsBefore ?? 0;
   let yielded = 0;
   try {
     for await (const cells of parser as AsyncIterable<string[]>) {
@@ -133,6 +154,7 @@ export async function* readCsvRows(
   } catch (err) {
     throw fromParserError(err);
   }
+  if (continueAt) return;
   if (header === undefined) {
     throw new CsvFormatError('EMPTY_FILE', 'The file is empty.');
   }
@@ -141,6 +163,28 @@ export async function* readCsvRows(
       line: nextLine,
     });
   }
+}
+
+/**
+ * The header of a file from the bytes of its first non-blank record (BOM stripped), as
+ * `readCsvRows` reads it; throws what it would throw for that header (not the byte-level
+ * problems CsvByteGuard finds: the caller has checked those).
+ */
+export function readCsvHeader(
+  record: Buffer,
+  line: number,
+  options: CsvRowReaderOptions = {},
+): CsvHeader {
+  const cells = parseSync(record, {
+    delimiter: checkDelimiter(options.delimiter ?? ','),
+    encoding: RAW_ENCODING,
+    bom: false,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_quotes: true,
+    relax_column_count: true,
+  }) as string[][];
+  if (cells.length !== 1) throw new Error('readCsvHeader: not one record');
+  return readHeader(cells[0], line, options);
 }
 
 function checkDelimiter(delimiter: string): string {

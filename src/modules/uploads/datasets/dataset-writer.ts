@@ -7,6 +7,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import type { CsvChunk } from '../csv/csv-chunker';
 import { ColumnType, DatasetDefinition, TENANT_KEY_COLUMN } from './dataset';
 
 export interface BatchWriteResult {
@@ -60,14 +61,31 @@ export function copyLine(
   return line + '\n';
 }
 
+/** The value of a raw (text) staging column as the typed staging table would hold it. */
+function castRaw(name: string, type: ColumnType): string {
+  switch (type.kind) {
+    case 'text':
+    case 'currency':
+      return ident(name);
+    case 'date':
+      return `${ident(name)}::date`;
+    case 'decimal':
+      // As parseDecimal writes it: no trailing zeros after the point ('1.50' → 1.5).
+      return `trim_scale(${ident(name)}::numeric)`;
+  }
+}
+
 export class DatasetWriter {
   /** Dataset columns in file-independent order: the order of COPY lines. */
   readonly columns: readonly string[];
   /** Natural-key columns that come from the file (the tenant comes from the job). */
   readonly keyColumns: readonly string[];
   private readonly stage: string;
-  private readonly createStage: string;
+  private readonly rawStage: string;
+  private readonly createStages: string[];
   private readonly upsert: string;
+  private readonly rawUpsert: string;
+  private readonly rawInsert: string;
 
   constructor(
     readonly dataset: DatasetDefinition,
@@ -77,22 +95,32 @@ export class DatasetWriter {
     this.keyColumns = dataset.naturalKey.filter((k) => k !== TENANT_KEY_COLUMN);
     const tenantKeyed = dataset.owner === 'tenant';
     if (tenantKeyed && !tenantId) throw new Error(`dataset ${dataset.name} needs a tenant`);
-    this.stage = ident(`stage_${dataset.name.replace(/[^A-Za-z0-9_]/g, '_')}`);
+    const safeName = dataset.name.replace(/[^A-Za-z0-9_]/g, '_');
+    this.stage = ident(`stage_${safeName}`);
+    this.rawStage = ident(`stage_raw_${safeName}`);
     // A temporary table lives with its connection: no catalog churn per batch, no clash
-    // between connections, and it is never WAL-logged.
-    this.createStage = `CREATE TEMP TABLE IF NOT EXISTS ${this.stage} (${dataset.columns
-      .map((c) => `${ident(c.name)} ${sqlType(c.type)}`)
-      .join(', ')})`;
+    // between connections, and it is never WAL-logged. The raw one holds cells as text,
+    // as PostgreSQL parsed them from the CSV (the fast path).
+    this.createStages = [
+      `CREATE TEMP TABLE IF NOT EXISTS ${this.stage} (${dataset.columns
+        .map((c) => `${ident(c.name)} ${sqlType(c.type)}`)
+        .join(', ')})`,
+      `CREATE TEMP TABLE IF NOT EXISTS ${this.rawStage} (${dataset.columns
+        .map((c) => `${ident(c.name)} text`)
+        .join(', ')})`,
+    ];
     const target = [...(tenantKeyed ? [TENANT_KEY_COLUMN] : []), ...this.columns].map(ident);
-    const source = [...(tenantKeyed ? ['$1::text'] : []), ...this.columns.map(ident)];
+    const tenant = tenantKeyed ? ['$1::text'] : [];
+    const source = [...tenant, ...this.columns.map(ident)];
+    const rawSource = [...tenant, ...dataset.columns.map((c) => castRaw(c.name, c.type))];
     const mutable = this.columns.filter((c) => !this.keyColumns.includes(c));
     const touch = dataset.updatedAtColumn ? [`${ident(dataset.updatedAtColumn)} = now()`] : [];
     // Rows go in file order (ids follow the file). Two uploads writing the same keys in
     // opposite orders at once can deadlock: PostgreSQL aborts one batch, whose attempt
     // retries from its checkpoint.
-    this.upsert = `WITH written AS (
+    const upsert = (select: string[], from: string) => `WITH written AS (
       INSERT INTO ${ident(dataset.table)} AS t (${target.join(', ')})
-      SELECT ${source.join(', ')} FROM ${this.stage}
+      SELECT ${select.join(', ')} FROM ${from}
       ON CONFLICT (${dataset.naturalKey.map(ident).join(', ')}) DO UPDATE
         SET ${[...mutable.map((c) => `${ident(c)} = EXCLUDED.${ident(c)}`), ...touch].join(', ')}
         WHERE (${mutable.map((c) => `t.${ident(c)}`).join(', ')})
@@ -102,12 +130,71 @@ export class DatasetWriter {
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted,
            count(*) FILTER (WHERE NOT inserted)::int AS updated
     FROM written`;
+    this.upsert = upsert(source, this.stage);
+    this.rawUpsert = upsert(rawSource, this.rawStage);
+    // New keys only: a plain insert (no conflict arbitration), refused as a whole with a
+    // unique violation if any key is already there.
+    this.rawInsert = `WITH written AS (
+      INSERT INTO ${ident(dataset.table)} (${target.join(', ')})
+      SELECT ${rawSource.join(', ')} FROM ${this.rawStage}
+      RETURNING 1
+    )
+    SELECT count(*)::int AS inserted, 0 AS updated FROM written`;
   }
 
-  /** Creates (once per connection) and empties the staging table. */
+  /** Creates (once per connection) and empties the staging tables. */
   async prepare(client: PoolClient): Promise<void> {
-    await client.query(this.createStage);
-    await client.query(`TRUNCATE ${this.stage}`);
+    for (const sql of this.createStages) await client.query(sql);
+    await client.query(`TRUNCATE ${this.stage}, ${this.rawStage}`);
+  }
+
+  /**
+   * The fast path's write of a chunk the chunker vouched for (every cell valid as it is):
+   * PostgreSQL parses the CSV into the raw staging table, then one statement writes it,
+   * casting as the typed staging would: a plain insert when `newKeys` (refused as a whole,
+   * with a unique violation, if a key is already there or twice in the chunk), else the
+   * upsert (refused if a key is twice in the chunk). Runs inside the caller's transaction;
+   * the caller rolls back what a refusal leaves.
+   */
+  async copyChunk(
+    client: PoolClient,
+    chunk: CsvChunk,
+    fileColumns: readonly string[],
+    delimiter: string,
+  ): Promise<void> {
+    const { bytes, starts, ends } = chunk;
+    // Each row's content with a plain line end: blank lines and skipped rows left out, and
+    // one kind of line end, as COPY wants.
+    let size = 0;
+    for (let i = 0; i < starts.length; i++) size += ends[i] - starts[i] + 1;
+    const out = Buffer.allocUnsafe(size);
+    let o = 0;
+    for (let i = 0; i < starts.length; i++) {
+      o += bytes.copy(out, o, starts[i], ends[i]);
+      out[o++] = 0x0a;
+    }
+    const names = fileColumns.map(ident).join(', ');
+    const sqlDelimiter = delimiter === '\t' ? "E'\\t'" : `'${delimiter.replace(/'/g, "''")}'`;
+    const copy = client.query(
+      copyFrom(
+        `COPY ${this.rawStage} (${names}) FROM STDIN (FORMAT csv, DELIMITER ${sqlDelimiter})`,
+      ),
+    );
+    await pipeline(Readable.from([out]), copy);
+  }
+
+  /** Writes what copyChunk staged (see there); then empties the raw staging table. */
+  async writeStaged(client: PoolClient, newKeys: boolean): Promise<BatchWriteResult> {
+    const params = this.dataset.owner === 'tenant' ? [this.tenantId] : [];
+    const { rows } = await client.query<BatchWriteResult>(
+      newKeys ? this.rawInsert : this.rawUpsert,
+      params,
+    );
+    return rows[0];
+  }
+
+  async clearRaw(client: PoolClient): Promise<void> {
+    await client.query(`TRUNCATE ${this.rawStage}`);
   }
 
   /**
