@@ -3,6 +3,7 @@ import { Migration20261124044312 } from './Migration20261124044312';
 import { Migration20261202173019 } from './Migration20261202173019';
 import { Migration20261202183628 } from './Migration20261202183628';
 import { Migration20261202213234 } from './Migration20261202213234';
+import { Migration20261202215007 } from './Migration20261202215007';
 
 /**
  * Every migration, in order. `npm run migration:create` writes a new file here; add its
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202173019', class: Migration20261202173019 },
   { name: 'Migration20261202183628', class: Migration20261202183628 },
   { name: 'Migration20261202213234', class: Migration20261202213234 },
+  { name: 'Migration20261202215007', class: Migration20261202215007 },
 ];

@@ -19,6 +19,7 @@ import { validateEnv } from './config/env';
 import { buildOrmConfig } from './config/mikro-orm.config';
 import { CoreModule } from './core.module';
 import { ensureDatabase } from './database/database-bootstrap';
+import { DailyUpdatesModule } from './modules/daily-updates/daily-updates.module';
 import { EtfPricesModule } from './modules/etf-prices/etf-prices.module';
 import { ExchangeRatesModule } from './modules/exchange-rates/exchange-rates.module';
 import { HealthModule } from './modules/health/health.module';
@@ -88,6 +89,7 @@ export class AppModule {
         UploadsModule,
         ExchangeRatesModule,
         EtfPricesModule,
+        DailyUpdatesModule,
         ...(options.imports ?? []),
       ],
       providers: [

@@ -1,3 +1,4 @@
+import { DailySources } from './common/daily/daily-source';
 import { MikroORM } from '@mikro-orm/postgresql';
 import {
   DynamicModule,
@@ -77,8 +78,9 @@ export class CoreModule {
         TokenService,
         StartupMigrations,
         RedisEvictionCheck,
+        DailySources,
       ],
-      exports: [AppConfig, ROOT_LOGGER, LifecycleService, TokenService],
+      exports: [AppConfig, ROOT_LOGGER, LifecycleService, TokenService, DailySources],
     };
   }
 }

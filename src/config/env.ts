@@ -1,6 +1,7 @@
 import { AuthSettings } from '../common/auth/auth.settings';
 import { ProgressSettings } from '../common/progress/progress.settings';
 import { TrackingSettings } from '../common/tracking/tracking.settings';
+import { DailyUpdatesSettings } from '../modules/daily-updates/daily-updates.settings';
 import { EtfPricesSettings } from '../modules/etf-prices/etf-prices.settings';
 import { ExchangeRatesSettings } from '../modules/exchange-rates/exchange-rates.settings';
 import { MaintenanceSettings } from '../modules/maintenance/maintenance.settings';
@@ -28,6 +29,7 @@ export const SETTINGS = [
   ProgressSettings,
   ExchangeRatesSettings,
   EtfPricesSettings,
+  DailyUpdatesSettings,
 ] as const;
 
 /** Every environment variable the service reads, typed (`AppConfig.env`). */

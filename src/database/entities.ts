@@ -3,6 +3,7 @@ import { TrackedJob } from '../common/tracking/tracked-job.entity';
 import { ExchangeRate } from '../modules/exchange-rates/exchange-rate.entity';
 import { ExchangeRateBackfill } from '../modules/exchange-rates/exchange-rate-backfill.entity';
 import { ExchangeRateUpdate } from '../modules/exchange-rates/exchange-rate-update.entity';
+import { DailyUpdate } from '../modules/daily-updates/daily-update.entity';
 import { Etf } from '../modules/etf-prices/etf.entity';
 import { EtfPrice } from '../modules/etf-prices/etf-price.entity';
 import { EtfUpdate } from '../modules/etf-prices/etf-update.entity';
@@ -28,4 +29,5 @@ export const ENTITIES = [
   EtfPrice,
   EtfUpdate,
   ExchangeClosure,
+  DailyUpdate,
 ];

@@ -41,6 +41,11 @@ export class ProblemDetailsBody {
   })
   jobStatus?: JobStatus;
   @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'The job in the way (409), e.g. the running slot',
+  })
+  jobId?: string;
+  @ApiPropertyOptional({
     description: 'What is wrong with the CSV file (422), e.g. MISSING_COLUMN',
     example: 'MISSING_COLUMN',
   })

@@ -149,10 +149,18 @@ export class JobOperations {
     }
   }
 
-  /** Puts a FAILED or CANCELLED job back in the queue with a fresh attempt budget. */
-  async retry(found: FoundJob): Promise<TrackedJob> {
+  /**
+   * Puts a FAILED or CANCELLED job back in the queue with a fresh attempt budget; with
+   * `rerun`, a COMPLETED one too (its type decides when that makes sense). `reset`: own
+   * columns of the type to set in the same guarded write.
+   */
+  async retry(
+    found: FoundJob,
+    { rerun = false, reset = {} }: { rerun?: boolean; reset?: Record<string, unknown> } = {},
+  ): Promise<TrackedJob> {
     const { type, job } = found;
-    const retryable: readonly JobStatus[] = TRANSITIONS.retry.from;
+    const transition = rerun ? 'rerun' : 'retry';
+    const retryable: readonly JobStatus[] = TRANSITIONS[transition].from;
     if (!retryable.includes(job.status)) throw await this.conflict(found, 'retried');
     const state = await type.queue.getJobState(job.queueJobId ?? job.id).catch((err: Error) => {
       throw new DomainError(
@@ -167,7 +175,8 @@ export class JobOperations {
     }
     // The guarded update decides which of two concurrent retries wins; only the winner
     // touches the queue. `attempts` keeps counting (it is the fencing token): the budget grows.
-    const queued = await this.store.transition(type.definition.entity, job.id, 'retry', {
+    const queued = await this.store.transition(type.definition.entity, job.id, transition, {
+      ...reset,
       maxAttempts: new SqlRaw(`attempts + ${Math.max(1, Math.floor(type.definition.maxAttempts))}`),
       lockToken: null,
       startedAt: null,

@@ -66,6 +66,14 @@ export const TRANSITIONS = {
   },
   /** Explicit retry by a user or operator, with a fresh attempt budget. */
   retry: { from: [JobStatus.FAILED, JobStatus.CANCELLED], to: JobStatus.QUEUED },
+  /**
+   * Run an ended job again, a completed one too, where its type allows it (a daily slot an
+   * operator asks to run again); as a retry otherwise.
+   */
+  rerun: {
+    from: [JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED],
+    to: JobStatus.QUEUED,
+  },
 } as const satisfies Record<string, { from: readonly JobStatus[]; to: JobStatus }>;
 
 export type TransitionName = keyof typeof TRANSITIONS;

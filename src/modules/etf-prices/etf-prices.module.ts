@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EtfDailySources } from './etf-daily.source';
 import { JobTypeModule } from '../../common/tracking/job-type.module';
 import { ETF_UPDATE, PRICES_SOURCE } from './etf-prices.constants';
 import { EtfUpdateProcessor } from './etf-update.processor';
@@ -13,6 +14,7 @@ import { HttpCsvPricesSource } from './prices-source';
 @Module({
   imports: [JobTypeModule.register(ETF_UPDATE, { processor: EtfUpdateProcessor })],
   providers: [
+    EtfDailySources,
     { provide: PRICES_SOURCE, useClass: HttpCsvPricesSource },
     EtfsService,
     EtfUpdatesService,

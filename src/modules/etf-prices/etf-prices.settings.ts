@@ -16,4 +16,10 @@ export class EtfPricesSettings {
   )
   @IntVar(10)
   ETF_PRICES_TIMEOUT_MS: number = 30_000;
+
+  @Doc(
+    'Minutes after an exchange’s close (an early close too) when the day’s ETF prices are due: the daily-update calendar starts one daily update per active ETF of that exchange then.',
+  )
+  @IntVar(0)
+  ETF_DUE_MARGIN_MINUTES: number = 60;
 }

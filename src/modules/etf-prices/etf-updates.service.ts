@@ -39,7 +39,7 @@ export class EtfUpdatesService extends TrackingService<EtfUpdate> {
     symbol: string,
     request: { type: EtfUpdateType; from?: IsoDate; to?: IsoDate },
     principal: Principal | null,
-    now: Date = appClock.now(),
+    { now = appClock.now(), parent }: { now?: Date; parent?: { id: string; type: string } } = {},
   ): Promise<CreatedJob<EtfUpdate>> {
     const etf = await this.etfs.get(symbol);
     const calendar = this.closures.calendar(etf.exchange);
@@ -73,6 +73,7 @@ export class EtfUpdatesService extends TrackingService<EtfUpdate> {
     return this.createAndEnqueue(
       { etfId: etf.symbol, updateType: request.type, startDate: from!, endDate: to! },
       systemOwner(principal),
+      { parent },
     );
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EcbDailySource } from './ecb-daily.source';
 import { JobTypeModule } from '../../common/tracking/job-type.module';
 import { ExchangeRateBackfillProcessor } from './exchange-rate-backfill.processor';
 import { ExchangeRateUpdateProcessor } from './exchange-rate-update.processor';
@@ -21,6 +22,7 @@ import { ExchangeRatesQuery } from './exchange-rates.query';
     JobTypeModule.register(EXCHANGE_RATE_BACKFILL, { processor: ExchangeRateBackfillProcessor }),
   ],
   providers: [
+    EcbDailySource,
     { provide: RATES_SOURCE, useClass: EcbRatesSource },
     ExchangeRatesService,
     ExchangeRateBackfillService,

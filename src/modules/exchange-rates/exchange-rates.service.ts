@@ -5,7 +5,12 @@ import { JobOperations } from '../../common/tracking/job-operations';
 import { JobStatus } from '../../common/tracking/job-status';
 import { InjectJobType } from '../../common/tracking/job-type.module';
 import { RegisteredJobType } from '../../common/tracking/job-type.registry';
-import { CreatedJob, JobPage, TrackingService } from '../../common/tracking/tracking.service';
+import {
+  CreatedJob,
+  CreateJobOptions,
+  JobPage,
+  TrackingService,
+} from '../../common/tracking/tracking.service';
 import { ExchangeRateBackfill } from './exchange-rate-backfill.entity';
 import { ExchangeRateUpdate } from './exchange-rate-update.entity';
 import { ECB_BASE, EXCHANGE_RATE_BACKFILL, EXCHANGE_RATE_UPDATE } from './exchange-rates.constants';
@@ -55,10 +60,12 @@ export class ExchangeRatesService extends TrackingService<ExchangeRateUpdate> {
   async updateDay(
     date: IsoDate,
     principal: Principal | null = null,
+    options: CreateJobOptions = {},
   ): Promise<CreatedJob<ExchangeRateUpdate>> {
     const made = await this.createAndEnqueue(
       { updateDate: date, baseCurrency: ECB_BASE },
       systemOwner(principal),
+      options,
     );
     const { job } = made;
     const ended = job.status === JobStatus.FAILED || job.status === JobStatus.CANCELLED;

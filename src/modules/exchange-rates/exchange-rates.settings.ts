@@ -19,4 +19,10 @@ export class ExchangeRatesSettings {
   )
   @MatchVar(/^(off|\S+( \S+){4,5})$/, 'must be a cron expression (5 or 6 fields) or off')
   ECB_DAILY_CRON: string = '15 16 * * 1-5';
+
+  @Doc(
+    'When a day’s ECB rates are due (HH:MM, Europe/Berlin): the daily-update calendar starts the day’s update then; it is overdue DAILY_GRACE_MINUTES later. The ECB publishes around 16:00.',
+  )
+  @MatchVar(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM')
+  ECB_DUE_TIME: string = '16:30';
 }
