@@ -9,7 +9,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import type { Pool, PoolClient } from 'pg';
 import { JobContext } from '../../common/tracking/job-context';
@@ -76,7 +76,8 @@ export class UploadImport {
   private strictWriting = true;
   private firstCommit = true;
   private client!: PoolClient;
-  private file!: ReadStream;
+  private file: ReadStream | undefined;
+  private bytesRead = 0;
   private hash!: Hash;
   /** The write in flight (one batch or chunk is written while the next is read). */
   private inFlight: Promise<unknown> = Promise.resolve();
@@ -197,9 +198,9 @@ export class UploadImport {
   }
 
   private open(highWaterMark: number): ReadStream {
-    this.file?.destroy();
     this.hash = createHash('sha256');
     this.file = createReadStream(this.upload.storedPath, { highWaterMark });
+    this.bytesRead = 0;
     return this.file;
   }
 
@@ -220,12 +221,13 @@ export class UploadImport {
     // Small reads: the event loop turns between them, so the batch being written (COPY,
     // upsert, commit: one round trip each) is not held up behind a long parsing stretch.
     const file = this.open(16 * 1024);
-    const hash = this.hash;
-    // Hashed in the stream (not with a 'data' listener, which would bypass backpressure).
+    // Hashed and counted in the stream (not with a 'data' listener, which would bypass
+    // backpressure).
     const hashed = file.pipe(
       new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
+        transform: (chunk: Buffer, _encoding, callback) => {
+          this.hash.update(chunk);
+          this.bytesRead += chunk.length;
           callback(null, chunk);
         },
       }),
@@ -242,12 +244,29 @@ export class UploadImport {
    * chunker left the whole file to the slow path (before anything was written).
    */
   private async readChunks(): Promise<boolean> {
-    const file = this.open(256 * 1024);
-    const pieces = chunkCsv(file, this.dataset.columns, {
+    this.hash = createHash('sha256');
+    this.bytesRead = 0;
+    const handle = await open(this.upload.storedPath, 'r');
+    try {
+      return await this.readChunksOf(handle);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async readChunksOf(handle: FileHandle): Promise<boolean> {
+    const source = {
+      read: async (target: Buffer, offset: number, length: number) =>
+        (await handle.read(target, offset, length, null)).bytesRead,
+    };
+    const pieces = chunkCsv(source, this.dataset.columns, {
       ...this.readerOptions(),
       batchRows: this.limits.batchRows,
       resumeAfter: this.resumeAfter,
-      onBlock: (block) => this.hash.update(block),
+      onBlock: (block) => {
+        this.hash.update(block);
+        this.bytesRead += block.length;
+      },
     });
     for await (const piece of pieces) {
       if (piece.kind === 'whole-file') return false;
@@ -445,7 +464,7 @@ export class UploadImport {
   }
 
   private async reportProgress(): Promise<void> {
-    const read = Math.min(1, this.file.bytesRead / Math.max(1, Number(this.upload.sizeBytes)));
+    const read = Math.min(1, this.bytesRead / Math.max(1, Number(this.upload.sizeBytes)));
     // Committed; ctx.progress throws only once the attempt is over (a Redis blip while
     // reporting is logged by the base, never thrown).
     await this.ctx.progress(READ_FROM + READ_SPAN * read, 'writing', this.progressCounts());

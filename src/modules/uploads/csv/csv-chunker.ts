@@ -30,12 +30,32 @@ const TAB = 0x09;
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const FOREIGN_BOM_STARTS = [0xff, 0xfe, 0x00]; // first bytes of UTF-16/32 marks, or binary
 
+/** Where the chunker reads the file: into its own buffer, so that reading allocates nothing. */
+export interface BlockSource {
+  /** Reads up to `length` bytes into `target` at `offset`; 0 at the end. */
+  read(target: Buffer, offset: number, length: number): Promise<number>;
+}
+
+/** A source over bytes in memory (tests). */
+export function bufferSource(bytes: Buffer, blockSize = bytes.length): BlockSource {
+  let at = 0;
+  return {
+    read: async (target, offset, length) => {
+      const n = bytes.copy(target, offset, at, at + Math.min(length, blockSize));
+      at += n;
+      return n;
+    },
+  };
+}
+
+const BLOCK_BYTES = 256 * 1024;
+
 export interface ChunkerOptions extends CsvRowReaderOptions {
   /** Data rows per chunk (rows skipped for being all empty do not count). */
   batchRows: number;
   /** Rows up to this one are skipped (a resumed import). */
   resumeAfter: number;
-  /** Called with every block read from the input, in order (the SHA-256). */
+  /** Called with every block read from the input, in order (the SHA-256); not kept. */
   onBlock: (block: Buffer) => void;
 }
 
@@ -380,6 +400,10 @@ function scanRecord(
 class Bytes {
   buf = Buffer.allocUnsafe(1 << 20);
   length = 0;
+  reset(): this {
+    this.length = 0;
+    return this;
+  }
   append(src: Buffer, from: number, to: number): void {
     const n = to - from;
     if (this.length + n > this.buf.length) {
@@ -397,28 +421,29 @@ class Bytes {
  * `columns` are the dataset's.
  */
 export async function* chunkCsv(
-  input: AsyncIterable<Buffer>,
+  source: BlockSource,
   columns: readonly DatasetColumn[],
   options: ChunkerOptions,
 ): AsyncGenerator<CsvPiece, void, undefined> {
   const delimiterText = options.delimiter ?? ',';
   const delimiter = delimiterText.charCodeAt(0);
   const maxLineBytes = options.maxLineBytes ?? 64 * 1024;
-  const blocks = input[Symbol.asyncIterator]();
-  let b: Buffer = Buffer.alloc(0);
+  // Memory stays flat: one read buffer (a record cut by a block's end is moved to its start
+  // before the next read) and two chunk buffers, one being filled while the other's chunk
+  // is written. A chunk is done with when the consumer asks for the one after the next.
+  const work = Buffer.allocUnsafe(maxLineBytes + BLOCK_BYTES + 1);
+  let b: Buffer = work.subarray(0, 0);
   let pos = 0;
   let eof = false;
-  const more = async (): Promise<boolean> => {
-    if (eof) return false;
-    const r = await blocks.next();
-    if (r.done) {
-      eof = true;
-      return true;
-    }
-    options.onBlock(r.value);
-    b = pos < b.length ? Buffer.concat([b.subarray(pos), r.value]) : r.value;
+  const more = async (): Promise<void> => {
+    if (eof) return;
+    const leftover = b.length - pos;
+    b.copy(work, 0, pos, b.length);
+    const n = await source.read(work, leftover, BLOCK_BYTES);
+    if (n === 0) eof = true;
+    else options.onBlock(work.subarray(leftover, leftover + n));
+    b = work.subarray(0, leftover + n);
     pos = 0;
-    return true;
   };
   const scan: Scan = { next: 0, contentEnd: 0, lines: 0, verdict: Verdict.Fast };
 
@@ -464,7 +489,8 @@ export async function* chunkCsv(
 
   let row = 0;
   let yielded = 0;
-  let chunk = new Bytes();
+  const buffers = [new Bytes(), new Bytes()];
+  let chunk = buffers[0];
   let chunkFrom = pos; // the current chunk's bytes of `b` not yet copied into `chunk`
   let starts: number[] = [];
   let ends: number[] = [];
@@ -490,7 +516,7 @@ export async function* chunkCsv(
       rowsBefore,
       line: chunkLine,
     };
-    chunk = new Bytes();
+    chunk = (chunk === buffers[0] ? buffers[1] : buffers[0]).reset();
     starts = [];
     ends = [];
     slow = false;
@@ -539,14 +565,15 @@ export async function* chunkCsv(
   if (pos < b.length || !eof) {
     // The rest of the file, from the current chunk on, goes to readCsvRows.
     take();
-    const head = [chunk.buf.subarray(0, chunk.length), b.subarray(pos)];
+    const head = Buffer.concat([chunk.buf.subarray(0, chunk.length), b.subarray(pos)]);
     const rest = async function* () {
-      yield* head;
+      yield head;
       for (;;) {
-        const r = await blocks.next();
-        if (r.done) return;
-        options.onBlock(r.value);
-        yield r.value;
+        const block = Buffer.allocUnsafe(BLOCK_BYTES);
+        const n = await source.read(block, 0, BLOCK_BYTES);
+        if (n === 0) return;
+        options.onBlock(block.subarray(0, n));
+        yield block.subarray(0, n);
       }
     };
     yield { kind: 'tail', header, input: Readable.from(rest()), rowsBefore, line: chunkLine };

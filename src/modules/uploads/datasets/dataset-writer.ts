@@ -167,7 +167,9 @@ export class DatasetWriter {
     // one kind of line end, as COPY wants.
     let size = 0;
     for (let i = 0; i < starts.length; i++) size += ends[i] - starts[i] + 1;
-    const out = Buffer.allocUnsafe(size);
+    // One buffer for every chunk of the import (sent before the next is built).
+    if (this.copyBuffer.length < size) this.copyBuffer = Buffer.allocUnsafe(size * 1.25);
+    const out = this.copyBuffer;
     let o = 0;
     for (let i = 0; i < starts.length; i++) {
       o += bytes.copy(out, o, starts[i], ends[i]);
@@ -180,8 +182,9 @@ export class DatasetWriter {
         `COPY ${this.rawStage} (${names}) FROM STDIN (FORMAT csv, DELIMITER ${sqlDelimiter})`,
       ),
     );
-    await pipeline(Readable.from([out]), copy);
+    await pipeline(Readable.from([out.subarray(0, o)]), copy);
   }
+  private copyBuffer = Buffer.alloc(0);
 
   /** Writes what copyChunk staged (see there); then empties the raw staging table. */
   async writeStaged(client: PoolClient, newKeys: boolean): Promise<BatchWriteResult> {
