@@ -3,16 +3,40 @@ import { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { appClock } from '../src/common/util/clock';
 import { isinProblem } from '../src/modules/etf-prices/isin';
+import { fixture } from './utils/fixtures';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
 import { expectProblem } from './utils/uploads';
+import { waitFor } from './utils/wait-for';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- specs read views loosely
+type View = Record<string, any>;
+
+const VWCE = fixture('prices', 'VWCE_DE_daily_prices.csv').toString('utf8');
 
 /** A valid ISIN of the 11 characters `body` (its check digit found by trying each). */
 function isin(body: string): string {
   for (let d = 0; d <= 9; d += 1) if (isinProblem(`${body}${d}`) === null) return `${body}${d}`;
   throw new Error(`no check digit for ${body}`);
+}
+
+/** The fixture with the prices of the rows whose date passes `when` multiplied by 100. */
+function inPence(csv: string, when: (date: string) => boolean): string {
+  const [header, ...lines] = csv.split('\n');
+  const names = header.split(',');
+  return [
+    header,
+    ...lines.map((line) => {
+      if (!line || !when(line.slice(0, 10))) return line;
+      const values = line.split(',');
+      for (const k of ['Open', 'High', 'Low', 'Close']) {
+        const i = names.indexOf(k);
+        values[i] = String(Number(values[i]) * 100);
+      }
+      return values.join(',');
+    }),
+  ].join('\n');
 }
 
 /**
@@ -44,6 +68,33 @@ describe('ETF prices (review)', () => {
     patch: (path: string, body: object) =>
       api.http.patch(path).set('Authorization', `Bearer ${token}`).send(body),
   });
+  const startUpdate = async (symbol: string, body: object) => {
+    const res = await as(admin).post(`/api/v1/etfs/${symbol}/updates`, body);
+    if (res.status !== 202) throw new Error(`POST updates answered ${res.status}: ${res.text}`);
+    return res.body as View;
+  };
+  const ended = (id: string, timeoutMs = 20_000) =>
+    waitFor(
+      async () => {
+        const res = await as(admin).get(`/api/v1/jobs/${id}`);
+        return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(res.body.status)
+          ? (res.body as View)
+          : undefined;
+      },
+      { timeoutMs, what: `job ${id} to end` },
+    );
+  const update = async (symbol: string, body: object) =>
+    ended((await startUpdate(symbol, body)).id);
+  /** The flags of the stored bars of [from, to], by date. */
+  const flagsOf = async (symbol: string, from: string, to: string) => {
+    const res = await as(admin).get(`/api/v1/etfs/${symbol}/prices?from=${from}&to=${to}`);
+    expect(res.status).toBe(200);
+    return Object.fromEntries(res.body.items.map((b: View) => [b.date, b.flags])) as Record<
+      string,
+      string[] | null
+    >;
+  };
+
   beforeAll(async () => {
     server = createServer((req, res) => (handler ?? defaultHandler)(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -97,5 +148,49 @@ describe('ETF prices (review)', () => {
     }
     const unchanged = await as(admin).get('/api/v1/etfs/IWDA.L');
     expect(unchanged.body).toMatchObject({ ...full, active: true });
+  });
+
+  it('keeps flagging a pence block that outlasts the 30 stored bars around an update, and not the good bars after it', async () => {
+    await as(admin).post('/api/v1/etfs', {
+      symbol: 'VWCE.DE',
+      isin: 'IE00BK5BQT80',
+      name: 'VWCE',
+      currency: 'EUR',
+      quoteUnit: 'EUR',
+      exchange: 'XETR',
+    });
+    files.set('VWCE.DE', VWCE);
+    const clean = await update('VWCE.DE', {
+      type: 'backfill',
+      from: '2023-10-02',
+      to: '2023-12-29',
+    });
+    expect(clean).toMatchObject({ status: 'COMPLETED', missingDates: [] });
+    // Two months read in pence, fetched month by month (as monthly or daily updates would).
+    const block = (d: string) => d >= '2024-01-02' && d <= '2024-02-29';
+    files.set('VWCE.DE', inPence(VWCE, block));
+    const january = await update('VWCE.DE', {
+      type: 'backfill',
+      from: '2024-01-01',
+      to: '2024-01-31',
+    });
+    expect(january.counts).toMatchObject({ fetched: 22, flagged: 22 });
+    const february = await update('VWCE.DE', {
+      type: 'backfill',
+      from: '2024-02-01',
+      to: '2024-02-29',
+    });
+    expect(february.counts).toMatchObject({ fetched: 21, flagged: 21 });
+    // Back to euros: the first good bars are good, not a jump from the (flagged) block.
+    const march = await update('VWCE.DE', {
+      type: 'backfill',
+      from: '2024-03-01',
+      to: '2024-03-15',
+    });
+    expect(march.counts).toMatchObject({ fetched: 11, flagged: 0 });
+    const flags = await flagsOf('VWCE.DE', '2024-01-01', '2024-03-15');
+    for (const [date, list] of Object.entries(flags)) {
+      expect([date, list]).toEqual([date, block(date) ? ['jump_100x'] : []]);
+    }
   });
 });

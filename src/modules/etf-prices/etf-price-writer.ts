@@ -87,7 +87,10 @@ const BAR_COLUMNS = `price_date::text AS date, open::text, high::text, low::text
 
 /**
  * The stored bars an update's flags are judged against: those of [from, to] and `around`
- * bars on each side, oldest first.
+ * bars on each side, oldest first, leaving out bars flagged `jump_100x` (they are off the
+ * level, and a block of them can be longer than `around`: counting them in the window would
+ * leave none of the true level to judge the next bar of the block, or the first good one
+ * after it, against).
  */
 export async function storedContext(
   em: EntityManager,
@@ -96,16 +99,17 @@ export async function storedContext(
   to: IsoDate,
   around: number,
 ): Promise<StoredBar[]> {
+  const onLevel = `NOT coalesce('jump_100x' = ANY (flags), false)`;
   return executeBound<StoredBar>(
     em,
     `(SELECT ${BAR_COLUMNS} FROM etf_prices
-       WHERE etf_id = $1 AND price_date < $2 ORDER BY price_date DESC LIMIT $4)
+       WHERE etf_id = $1 AND price_date < $2 AND ${onLevel} ORDER BY price_date DESC LIMIT $4)
      UNION ALL
      (SELECT ${BAR_COLUMNS} FROM etf_prices
-       WHERE etf_id = $1 AND price_date BETWEEN $2 AND $3)
+       WHERE etf_id = $1 AND price_date BETWEEN $2 AND $3 AND ${onLevel})
      UNION ALL
      (SELECT ${BAR_COLUMNS} FROM etf_prices
-       WHERE etf_id = $1 AND price_date > $3 ORDER BY price_date ASC LIMIT $4)
+       WHERE etf_id = $1 AND price_date > $3 AND ${onLevel} ORDER BY price_date ASC LIMIT $4)
      ORDER BY date`,
     [etfId, from, to, around],
   );

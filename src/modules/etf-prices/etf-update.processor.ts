@@ -97,7 +97,8 @@ export class EtfUpdateProcessor implements JobProcessor<EtfUpdate> {
   /**
    * The flags of the fetched bars, judged with the stored bars around them (a price jump
    * needs the level around it). Stored bars already flagged `jump_100x` are left out of that
-   * level, so a pence/pound block that lasts weeks keeps being flagged day after day.
+   * level (storedContext), so a pence/pound block that lasts weeks keeps being flagged day
+   * after day, however long it lasts, and the first good bar after it is judged good.
    */
   private async flagsOf(
     em: EntityManager,
@@ -108,10 +109,9 @@ export class EtfUpdateProcessor implements JobProcessor<EtfUpdate> {
   ): Promise<Map<IsoDate, QualityFlag[]>> {
     const fetched = new Set(bars.map((b) => b.date));
     const stored = await storedContext(em, etfId, span.from, span.to, NEIGHBOUR_BARS);
-    const series = [
-      ...stored.filter((b) => !fetched.has(b.date) && !b.flags?.includes('jump_100x')),
-      ...bars,
-    ].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+    const series = [...stored.filter((b) => !fetched.has(b.date)), ...bars].sort((a, b) =>
+      a.date < b.date ? -1 : a.date > b.date ? 1 : 0,
+    );
     const all = flagBars(series, isOpen);
     return new Map([...all].filter(([date]) => fetched.has(date)));
   }
