@@ -193,4 +193,39 @@ describe('ETF prices (review)', () => {
       expect([date, list]).toEqual([date, block(date) ? ['jump_100x'] : []]);
     }
   });
+
+  it('answers 409 naming the active twin, not 500, to a retry of a failed update while the same update is active', async () => {
+    await as(admin).post('/api/v1/etfs', {
+      symbol: 'SPY',
+      isin: 'US78462F1030',
+      name: 'SPY',
+      currency: 'USD',
+      quoteUnit: 'USD',
+      exchange: 'XNYS',
+    });
+    const range = { type: 'backfill', from: '2010-03-01', to: '2010-03-31' };
+    // No file: the source answers 404, which fails the update at once.
+    const failed = await update('SPY', range);
+    expect(failed.status).toBe('FAILED');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    handler = (req, res) =>
+      void held.then(() => res.writeHead(200).end('Date,Open,High,Low,Close,Volume\n'));
+    const active = await startUpdate('SPY', range);
+    expect(active.id).not.toBe(failed.id);
+    const retry = await api.http
+      .post(`/api/v1/jobs/${failed.id}/retry`)
+      .set('Authorization', `Bearer ${admin}`);
+    const problem = expectProblem(retry, 409);
+    expect(problem.detail).toContain(active.id);
+    expect((await as(admin).get(`/api/v1/jobs/${failed.id}`)).body.status).toBe('FAILED');
+    release();
+    expect((await ended(active.id)).status).toBe('COMPLETED');
+    // Once the twin has ended, the retry goes through.
+    const retried = await api.http
+      .post(`/api/v1/jobs/${failed.id}/retry`)
+      .set('Authorization', `Bearer ${admin}`);
+    expect(retried.status).toBe(200);
+    expect((await ended(failed.id)).status).toBe('COMPLETED');
+  });
 });

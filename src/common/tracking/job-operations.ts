@@ -1,4 +1,4 @@
-import { FilterQuery } from '@mikro-orm/core';
+import { FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import type { JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
@@ -11,7 +11,13 @@ import { BACKOFF_TYPE } from './backoff';
 import { CancelBus } from './cancel-bus';
 import { JobAttempt } from './job-attempt.entity';
 import { JobMetrics } from './job-metrics';
-import { BULLMQ_PRIORITY, JobPriority, JobStatus, TRANSITIONS } from './job-status';
+import {
+  ACTIVE_STATUSES,
+  BULLMQ_PRIORITY,
+  JobPriority,
+  JobStatus,
+  TRANSITIONS,
+} from './job-status';
 import { TrackedJobData } from './job-type';
 import { FoundJob, JobLookup } from './job-lookup';
 import { JobTypeRegistry, RegisteredJobType } from './job-type.registry';
@@ -175,26 +181,57 @@ export class JobOperations {
     }
     // The guarded update decides which of two concurrent retries wins; only the winner
     // touches the queue. `attempts` keeps counting (it is the fencing token): the budget grows.
-    const queued = await this.store.transition(type.definition.entity, job.id, transition, {
-      ...reset,
-      maxAttempts: new SqlRaw(`attempts + ${Math.max(1, Math.floor(type.definition.maxAttempts))}`),
-      lockToken: null,
-      startedAt: null,
-      completedAt: null,
-      progress: 0,
-      progressMessage: null,
-      errorMessage: null,
-      errorDetails: null,
-      result: null,
-      cancelledBy: null,
-      cancelReason: null,
-      queueJobId: job.id,
-    });
+    const queued = await this.store
+      .transition(type.definition.entity, job.id, transition, {
+        ...reset,
+        maxAttempts: new SqlRaw(
+          `attempts + ${Math.max(1, Math.floor(type.definition.maxAttempts))}`,
+        ),
+        lockToken: null,
+        startedAt: null,
+        completedAt: null,
+        progress: 0,
+        progressMessage: null,
+        errorMessage: null,
+        errorDetails: null,
+        result: null,
+        cancelledBy: null,
+        cancelReason: null,
+        queueJobId: job.id,
+      })
+      .catch(async (err: unknown) => {
+        // A key unique among active rows (uniqueWhileActive) that a newer job holds now.
+        if (err instanceof UniqueConstraintViolationException) throw await this.keyHeld(found);
+        throw err;
+      });
     if (!queued) throw await this.conflict(found, 'retried');
     // The finished BullMQ job of the last run, if still kept, would make re-adding the id a no-op.
     await removeFromQueue(found);
     await this.enqueue(type, queued); // if Redis fails here, orphan rescue enqueues the QUEUED row
     return queued;
+  }
+
+  /** 409 naming the active job that holds `found`'s unique key, which a retry would clash with. */
+  private async keyHeld({ type, job }: FoundJob): Promise<DomainError> {
+    const key = Object.fromEntries(
+      (type.definition.uniqueKey ?? []).map((k) => [
+        k,
+        (job as unknown as Record<string, unknown>)[k],
+      ]),
+    );
+    const holder = await this.store.em().findOne(type.definition.entity, {
+      ...key,
+      id: { $ne: job.id },
+      status: { $in: ACTIVE_STATUSES },
+    } as FilterQuery<TrackedJob>);
+    const what = Object.values(key).join(' · ');
+    return new DomainError(
+      'CONFLICT',
+      holder
+        ? `${type.definition.type} job ${holder.id} (${what}) is active: job ${job.id} can run again once it has ended`
+        : `another active ${type.definition.type} job holds the key of job ${job.id}: retry it once that one has ended`,
+      { jobStatus: job.status, ...(holder ? { jobId: holder.id } : {}) },
+    );
   }
 
   /** 409 naming the job's status now (it may have moved since it was loaded). */
