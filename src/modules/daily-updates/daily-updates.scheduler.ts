@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../../common/logging/root-logger';
+import { startCron, stopCron } from '../../common/util/cron';
 import { AppConfig } from '../../config/app-config';
 import { DailyUpdatesService } from './daily-updates.service';
 
@@ -28,16 +28,17 @@ export class DailyUpdatesScheduler implements OnApplicationBootstrap, OnModuleDe
   }
 
   onApplicationBootstrap(): void {
-    const cron = this.config.env.DAILY_CRON;
-    if (!this.config.maintenanceEnabled || cron === 'off') return;
-    const job = CronJob.from({ cronTime: cron, timeZone: 'UTC', onTick: () => void this.tick() });
-    this.scheduler.addCronJob(CRON_NAME, job);
-    job.start();
-    void this.tick();
+    const started = startCron(this.scheduler, this.config, {
+      name: CRON_NAME,
+      cron: this.config.env.DAILY_CRON,
+      timeZone: 'UTC',
+      tick: () => this.tick(),
+    });
+    if (started) void this.tick();
   }
 
   onModuleDestroy(): void {
-    if (this.scheduler.doesExist('cron', CRON_NAME)) this.scheduler.deleteCronJob(CRON_NAME);
+    stopCron(this.scheduler, CRON_NAME);
   }
 
   /** One look for due slots; a tick while the last one still runs is skipped. */

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../../common/logging/root-logger';
+import { startCron, stopCron } from '../../common/util/cron';
 import { AppConfig } from '../../config/app-config';
 import { ECB_TIME_ZONE, ecbToday } from './ecb-schedule';
 import { ExchangeRatesService } from './exchange-rates.service';
@@ -29,19 +29,16 @@ export class ExchangeRatesScheduler implements OnApplicationBootstrap, OnModuleD
   }
 
   onApplicationBootstrap(): void {
-    const cron = this.config.env.ECB_DAILY_CRON;
-    if (!this.config.maintenanceEnabled || cron === 'off') return;
-    const job = CronJob.from({
-      cronTime: cron,
+    startCron(this.scheduler, this.config, {
+      name: CRON_NAME,
+      cron: this.config.env.ECB_DAILY_CRON,
       timeZone: ECB_TIME_ZONE,
-      onTick: () => void this.tick(),
+      tick: () => this.tick(),
     });
-    this.scheduler.addCronJob(CRON_NAME, job);
-    job.start();
   }
 
   onModuleDestroy(): void {
-    if (this.scheduler.doesExist('cron', CRON_NAME)) this.scheduler.deleteCronJob(CRON_NAME);
+    stopCron(this.scheduler, CRON_NAME);
   }
 
   /** Today's update (a closing day too: its row says why there are no rates). */
