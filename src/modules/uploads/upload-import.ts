@@ -51,6 +51,9 @@ class Batch {
   lastRow = 0;
 }
 
+/** How long a direct COPY may wait on another transaction's row lock before it gives way. */
+const DIRECT_LOCK_WAIT_MS = 200;
+
 // Progress: validating 0-5 %, parsing and writing 5-95 % (by bytes read), finishing 95-100 %.
 const READ_FROM = 5;
 const READ_SPAN = 90;
@@ -388,12 +391,25 @@ export class UploadImport {
    */
   private async stageChunk(chunk: CsvChunk): Promise<BatchWriteResult | undefined> {
     const { client, writer } = this;
+    const columns = chunk.header.names as string[];
+    let tryInsert = this.upsertOnly === 0;
+    if (this.upsertOnly > 0) this.upsertOnly--;
     await client.query('SAVEPOINT fast_chunk');
     try {
-      await writer.copyChunk(client, chunk, chunk.header.names as string[], this.upload.delimiter);
+      if (tryInsert && writer.directCopy && columns.length === writer.columns.length) {
+        const direct = await this.copyDirect(chunk, columns);
+        if (direct === 'written') {
+          this.insertMisses = 0;
+          await client.query('RELEASE SAVEPOINT fast_chunk');
+          return { inserted: chunk.rows, updated: 0 };
+        }
+        if (direct === 'refused') throw Object.assign(new Error('refused'), { code: '22000' });
+        // 'keys there': upsert; 'busy': the staged insert, which waits its turn.
+        tryInsert = direct === 'busy';
+      }
+      await writer.copyChunk(client, chunk, columns, this.upload.delimiter);
       let written: BatchWriteResult | undefined;
-      if (this.upsertOnly > 0) this.upsertOnly--;
-      else {
+      if (tryInsert) {
         await client.query('SAVEPOINT fast_insert');
         try {
           written = await writer.writeStaged(client, true);
@@ -401,10 +417,8 @@ export class UploadImport {
           this.insertMisses = 0;
         } catch (err) {
           if ((err as { code?: unknown }).code !== '23505') throw err;
-          // A key is there already (a re-upload): upsert this chunk, and the next few.
           await client.query('ROLLBACK TO SAVEPOINT fast_insert');
-          this.insertMisses = Math.min(this.insertMisses + 1, 6);
-          this.upsertOnly = 2 ** this.insertMisses - 1;
+          this.keysThere();
         }
       }
       written ??= await writer.writeStaged(client, false);
@@ -419,6 +433,44 @@ export class UploadImport {
       await client.query('ROLLBACK TO SAVEPOINT fast_chunk');
       await client.query('RELEASE SAVEPOINT fast_chunk');
       return undefined;
+    }
+  }
+
+  /** A key of the chunk is there already (a re-upload): upsert the next few chunks. */
+  private keysThere(): void {
+    this.insertMisses = Math.min(this.insertMisses + 1, 6);
+    this.upsertOnly = 2 ** this.insertMisses - 1;
+  }
+
+  /**
+   * New keys straight into the table (DatasetWriter.copyDirect), as long as that does not
+   * have to wait on another transaction's row lock: a chunk that would wait (another upload
+   * writing the same keys) takes the staged insert, which waits its turn in plain sight.
+   */
+  private async copyDirect(
+    chunk: CsvChunk,
+    columns: string[],
+  ): Promise<'written' | 'keys there' | 'busy' | 'refused'> {
+    const { client } = this;
+    await client.query('SAVEPOINT fast_direct');
+    try {
+      await client.query(`SET LOCAL lock_timeout = ${DIRECT_LOCK_WAIT_MS}`);
+      const rows = await this.writer.copyDirect(client, chunk, columns, this.upload.delimiter);
+      // Rows not read as the chunker read them would be a bug: never keep such a write.
+      if (rows !== chunk.rows) throw Object.assign(new Error('row count'), { code: '22000' });
+      await client.query('SET LOCAL lock_timeout TO DEFAULT');
+      await client.query('RELEASE SAVEPOINT fast_direct');
+      return 'written';
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !/^(2[123]|55P03)/.test(code)) throw err;
+      await client.query('ROLLBACK TO SAVEPOINT fast_direct'); // lock_timeout too
+      await client.query('RELEASE SAVEPOINT fast_direct');
+      if (code === '23505') {
+        this.keysThere();
+        return 'keys there';
+      }
+      return code === '55P03' ? 'busy' : 'refused';
     }
   }
 
