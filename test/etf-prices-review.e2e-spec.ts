@@ -228,4 +228,45 @@ describe('ETF prices (review)', () => {
     expect(retried.status).toBe(200);
     expect((await ended(failed.id)).status).toBe('COMPLETED');
   });
+
+  it("does not store a bar of today's session before its close (a provider's live bar is no close)", async () => {
+    await as(admin).post('/api/v1/etfs', {
+      symbol: 'EWG',
+      isin: 'US4642868065',
+      name: 'EWG',
+      currency: 'USD',
+      quoteUnit: 'USD',
+      exchange: 'XNYS',
+    });
+    files.set(
+      'EWG',
+      'Date,Open,High,Low,Close,Volume\n' +
+        '2025-01-06,34.1,34.5,34,34.4,100\n' +
+        '2025-01-07,34.4,34.6,34.2,34.3,100\n' +
+        '2025-01-08,34.3,34.4,34.1,34.2,100\n' +
+        '2025-01-10,34.2,34.3,34.0,34.05,12\n', // 10:00 in New York: still trading
+    );
+    // Friday 10 January 2025, 10:00 in New York (9 January: closed, President Carter).
+    appClock.now = () => new Date('2025-01-10T15:00:00Z');
+    const job = await update('EWG', { type: 'backfill', from: '2025-01-06', to: '2025-01-10' });
+    expect(job).toMatchObject({
+      status: 'COMPLETED',
+      missingDates: [],
+      counts: { fetched: 3, inserted: 3, updated: 0, unchanged: 0, flagged: 0 },
+    });
+    expect(job.notes).toMatch(/2025-01-10.*not closed/);
+    expect(Object.keys(await flagsOf('EWG', '2025-01-06', '2025-01-10'))).toEqual([
+      '2025-01-06',
+      '2025-01-07',
+      '2025-01-08',
+    ]);
+    // After the close, the day's bar is the close and is stored.
+    appClock.now = () => new Date('2025-01-10T22:00:00Z');
+    const daily = await update('EWG', { type: 'daily' });
+    expect(daily).toMatchObject({
+      startDate: '2025-01-10',
+      missingDates: [],
+      counts: { fetched: 1, inserted: 1 },
+    });
+  });
 });

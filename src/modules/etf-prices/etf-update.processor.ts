@@ -20,7 +20,8 @@ import { flagBars, type QualityFlag } from './quality-flags';
  * anything is written (a bad answer fails the attempt, to be retried, and writes nothing);
  * then, in one transaction: the bars with their quality flags, the counts, and the trading
  * days still without a price (`missingDates`; never filled in). A `repair` fetches only the
- * span of the range's missing and flagged days, and writes only those days.
+ * span of the range's missing and flagged days, and writes only those days. A bar of a
+ * session that has not closed yet (today's, during trading) is not stored.
  */
 @Injectable()
 export class EtfUpdateProcessor implements JobProcessor<EtfUpdate> {
@@ -71,7 +72,12 @@ export class EtfUpdateProcessor implements JobProcessor<EtfUpdate> {
       }
       throw err;
     });
-    const bars = wanted ? answer.bars.filter((b) => wanted.has(b.date)) : answer.bars;
+    // A session still trading has no close yet: a provider's live bar for it is not stored
+    // (the update after the close stores the day). Open days after `last` are only today's.
+    const unclosed = answer.bars.filter((b) => b.date > last && isOpen(b.date)).map((b) => b.date);
+    const bars = answer.bars.filter(
+      (b) => !unclosed.includes(b.date) && (!wanted || wanted.has(b.date)),
+    );
     await ctx.progress(60, `storing ${bars.length} bars`);
 
     const outcome = await em.transactional(async (trx: EntityManager) => {
@@ -83,7 +89,7 @@ export class EtfUpdateProcessor implements JobProcessor<EtfUpdate> {
         ...written,
         flagged: bars.filter((b) => flags.get(b.date)?.length).length,
       };
-      const notes = describe(counts, missingDates, flags);
+      const notes = describe(counts, missingDates, flags, unclosed);
       await ctx.save({ counts, missingDates, notes }, { em: trx });
       return { counts, missingDates };
     });
@@ -117,13 +123,17 @@ export class EtfUpdateProcessor implements JobProcessor<EtfUpdate> {
   }
 }
 
-/** A line for the row: what is missing and what was flagged. */
+/** A line for the row: what is missing, what was flagged, what was left for after the close. */
 function describe(
   counts: EtfUpdateCounts,
   missing: readonly IsoDate[],
   flags: ReadonlyMap<IsoDate, readonly QualityFlag[]>,
+  unclosed: readonly IsoDate[],
 ): string | null {
   const parts: string[] = [];
+  if (unclosed.length) {
+    parts.push(`the bar of ${unclosed.join(', ')} not stored: its session had not closed`);
+  }
   if (missing.length) {
     const shown = missing.slice(0, 10).join(', ');
     parts.push(
