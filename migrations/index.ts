@@ -4,6 +4,7 @@ import { Migration20261202173019 } from './Migration20261202173019';
 import { Migration20261202183628 } from './Migration20261202183628';
 import { Migration20261202213234 } from './Migration20261202213234';
 import { Migration20261202215007 } from './Migration20261202215007';
+import { Migration20261202215947 } from './Migration20261202215947';
 
 /**
  * Every migration, in order. `npm run migration:create` writes a new file here; add its
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202183628', class: Migration20261202183628 },
   { name: 'Migration20261202213234', class: Migration20261202213234 },
   { name: 'Migration20261202215007', class: Migration20261202215007 },
+  { name: 'Migration20261202215947', class: Migration20261202215947 },
 ];

@@ -31,6 +31,11 @@ export const ENDED_SLOT_STATES: readonly SlotState[] = ['done', 'no_data', 'part
  * apart from "ran and found nothing" (failed or partial).
  */
 @Entity({ tableName: 'daily_updates' })
+@Unique({
+  name: 'daily_updates_legacy_ref_unique',
+  properties: ['legacyRef'],
+  where: { legacyRef: { $ne: null } },
+})
 @Unique({ properties: ['updateDate', 'updateType'] })
 @Index({ properties: ['updateType', 'updateDate'] })
 @Check({
@@ -67,4 +72,12 @@ export class DailyUpdate extends TrackedJob {
 
   @Property({ type: 'integer', default: 0 })
   childrenFailed: number & Opt = 0;
+
+  /**
+   * Where an imported row came from (`task_status:42`, `etf_updates:7`,
+   * `daily_update_tracking:2026-04-02/exchange_rates`); null for the new system's own rows.
+   * Unique where set: what makes a second legacy import change nothing (docs/legacy-import.md).
+   */
+  @Property({ type: 'text', nullable: true })
+  legacyRef: (string & Opt) | null = null;
 }

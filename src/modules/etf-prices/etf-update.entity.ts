@@ -34,6 +34,11 @@ export const NO_COUNTS: EtfUpdateCounts = {
  * unique index): starting it again returns the active one.
  */
 @Entity({ tableName: 'etf_updates' })
+@Unique({
+  name: 'etf_updates_legacy_ref_unique',
+  properties: ['legacyRef'],
+  where: { legacyRef: { $ne: null } },
+})
 @Index({ properties: ['etfId', 'startDate'] })
 @Unique({
   name: 'etf_updates_active_unique',
@@ -75,4 +80,12 @@ export class EtfUpdate extends TrackedJob {
 
   @Property({ type: 'text', nullable: true })
   notes: (string & Opt) | null = null;
+
+  /**
+   * Where an imported row came from (`task_status:42`, `etf_updates:7`,
+   * `daily_update_tracking:2026-04-02/exchange_rates`); null for the new system's own rows.
+   * Unique where set: what makes a second legacy import change nothing (docs/legacy-import.md).
+   */
+  @Property({ type: 'text', nullable: true })
+  legacyRef: (string & Opt) | null = null;
 }

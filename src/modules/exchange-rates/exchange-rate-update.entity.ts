@@ -11,6 +11,11 @@ export type RatesFileKind = 'daily' | 'hist-90d' | 'hist';
  * yet" is a note on a row that retries.
  */
 @Entity({ tableName: 'exchange_rate_updates' })
+@Unique({
+  name: 'exchange_rate_updates_legacy_ref_unique',
+  properties: ['legacyRef'],
+  where: { legacyRef: { $ne: null } },
+})
 @Unique({ properties: ['updateDate', 'baseCurrency'] })
 export class ExchangeRateUpdate extends TrackedJob {
   /** The publication day (YYYY-MM-DD), the date inside the ECB file. */
@@ -39,4 +44,12 @@ export class ExchangeRateUpdate extends TrackedJob {
   /** What happened to the day: closed and why, not published yet, currencies missing. */
   @Property({ type: 'text', nullable: true })
   notes: (string & Opt) | null = null;
+
+  /**
+   * Where an imported row came from (`task_status:42`, `etf_updates:7`,
+   * `daily_update_tracking:2026-04-02/exchange_rates`); null for the new system's own rows.
+   * Unique where set: what makes a second legacy import change nothing (docs/legacy-import.md).
+   */
+  @Property({ type: 'text', nullable: true })
+  legacyRef: (string & Opt) | null = null;
 }
