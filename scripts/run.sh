@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for the README's commands: provisions Node 24 when the system Node is
 # too old, installs the locked dependencies, builds, then starts the service or runs the
-# tests. Usage: scripts/run.sh start|test|token|maintenance|lint|setup [args...]
+# tests. Usage: scripts/run.sh start|test|token|maintenance|legacy-import|lint|setup [args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +52,7 @@ case "$cmd" in
   test) build && NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning ${NODE_OPTIONS:-}" exec npx jest "$@" ;;
   token) build && exec node dist/src/cli/mint-token.js "$@" ;;
   maintenance) build && exec node dist/src/cli/maintenance.js "$@" ;;
+  legacy-import) build && exec node dist/src/cli/legacy-import.js "$@" ;;
   lint) npx tsc -p tsconfig.json --noEmit && npx eslint . && npx prettier --check . ;;
-  *) echo "usage: scripts/run.sh start|test|token|maintenance|lint|setup" >&2; exit 2 ;;
+  *) echo "usage: scripts/run.sh start|test|token|maintenance|legacy-import|lint|setup" >&2; exit 2 ;;
 esac
