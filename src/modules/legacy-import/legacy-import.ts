@@ -129,34 +129,50 @@ async function checkTarget(target: Client, specs: readonly AnySpec[]) {
   }
 }
 
-/** Winners per key while a group is read; the losers keep only their id and ref. */
+/**
+ * Winners per key while a group is read. A loser keeps only its id and (a reference to) its
+ * key, in two flat arrays: a million duplicate polls cost a few MB, not a row each.
+ */
 class Settler<R extends ImportedRow> {
   private readonly best = new Map<string, Candidate<R>>();
-  private losers: Loser[] = [];
+  private loserIds: LegacyId[] = [];
+  private loserKeys: string[] = [];
   /** Winner of each settled key (kept for the losers' reasons, flushed per group). */
   readonly winners = new Map<string, LegacyId>();
 
+  constructor(private readonly legacy: LegacyTable) {}
+
   offer(c: Candidate<R>): void {
-    const key = c.key!;
-    const current = this.best.get(key);
+    const current = this.best.get(c.key!);
     if (!current) {
-      this.best.set(key, c);
+      this.best.set(c.key!, c);
       return;
     }
+    const key = current.key!; // the one instance of this key's text
     const [win, lose] = compareRank(c.rank, current.rank) > 0 ? [c, current] : [current, c];
+    win.key = key;
     this.best.set(key, win);
-    this.losers.push({ id: lose.id, legacyRef: lose.row.legacyRef, key });
+    this.loserIds.push(lose.id);
+    this.loserKeys.push(key);
   }
 
-  /** The group's winners and losers, to write. */
-  settle(): { winners: Candidate<R>[]; losers: Loser[] } {
+  /** The group's winners, and its losers (handed out in batches by `losers`). */
+  settle(): { winners: Candidate<R>[]; losers: Iterable<Loser> } {
     this.winners.clear();
     const winners = [...this.best.values()];
     for (const w of winners) this.winners.set(w.key!, w.id);
-    const losers = this.losers;
+    const ids = this.loserIds;
+    const keys = this.loserKeys;
+    const legacy = this.legacy;
     this.best.clear();
-    this.losers = [];
-    return { winners, losers };
+    this.loserIds = [];
+    this.loserKeys = [];
+    function* losers(): Generator<Loser> {
+      for (let i = 0; i < ids.length; i += 1) {
+        yield { id: ids[i], legacyRef: `${legacy}:${ids[i]}`, key: keys[i] };
+      }
+    }
+    return { winners, losers: losers() };
   }
 }
 
@@ -203,7 +219,7 @@ async function importTable<R extends ImportedRow>(
       retentionCutoff: cutoff,
       failAfter: o.failAfter?.table === spec.legacy ? o.failAfter.rows : undefined,
     });
-    const settler = new Settler<R>();
+    const settler = new Settler<R>(spec.legacy);
     let rows: R[] = [];
     let ids: LegacyId[] = [];
     let losers: Loser[] = [];
