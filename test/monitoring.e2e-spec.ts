@@ -222,6 +222,7 @@ describe('operator surfaces', () => {
       )) {
         for (const [method, op] of Object.entries(ops)) {
           for (const [status, response] of Object.entries(op.responses)) {
+            if (status === '204') continue; // No Content: no body to type
             const content = (response as { content?: Record<string, { schema?: unknown }> })
               .content;
             if (!content || Object.values(content).some((m) => !m.schema))
