@@ -30,7 +30,7 @@ import { appClock } from '../src/common/util/clock';
 import { DailyUpdatesService } from '../src/modules/daily-updates/daily-updates.service';
 import { ETF_UPDATE } from '../src/modules/etf-prices/etf-prices.constants';
 import { EtfUpdatesService } from '../src/modules/etf-prices/etf-updates.service';
-import { isValidIsin } from '../src/modules/etf-prices/isin';
+import { isinCheckDigit } from '../src/modules/etf-prices/isin';
 import { ExchangeRatesService } from '../src/modules/exchange-rates/exchange-rates.service';
 import { isTargetClosed } from '../src/modules/exchange-rates/target-calendar';
 import { ecbHistory, ecbXml } from '../test/utils/ecb-files';
@@ -49,19 +49,8 @@ const sourceOf = (mic: string) => `etf-prices:${mic}`;
 const days: string[] = [];
 for (let n = dayNumber(FIRST); n <= dayNumber(LAST); n += 1) days.push(fromDayNumber(n));
 
-/** The ISIN check digit (Luhn over the digits, letters as two digits: A = 10 … Z = 35). */
-function isin(body: string): string {
-  const digits = [...body].map((c) => parseInt(c, 36).toString()).join('');
-  let sum = 0;
-  for (let i = 0; i < digits.length; i += 1) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) d *= 2;
-    sum += d > 9 ? d - 9 : d;
-  }
-  const full = `${body}${(10 - (sum % 10)) % 10}`;
-  if (!isValidIsin(full)) throw new Error(`bad ISIN ${full}`);
-  return full;
-}
+/** An ISIN of `body` (two letters, nine characters) with its check digit. */
+const isin = (body: string): string => `${body}${isinCheckDigit(body)}`;
 
 interface Etf {
   symbol: string;

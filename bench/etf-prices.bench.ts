@@ -27,7 +27,7 @@ import { Client, Pool } from 'pg';
 import { exchangeCalendar } from '../src/common/calendar/exchange-calendar';
 import { dayNumber, fromDayNumber } from '../src/common/calendar/iso-date';
 import { ETF_UPDATE } from '../src/modules/etf-prices/etf-prices.constants';
-import { isValidIsin } from '../src/modules/etf-prices/isin';
+import { isinCheckDigit } from '../src/modules/etf-prices/isin';
 import { ChildApp } from '../test/utils/child-app';
 import { startTestApp } from '../test/utils/test-app';
 import { benchEnv, cleanupEnv, machine, runBench } from './bench-env';
@@ -38,19 +38,8 @@ const DAILY_ETFS = 200;
 /** The sessions the daily part updates, one per round (NYSE trading days). */
 const DAILY_DAYS = ['2025-12-29', '2025-12-30', '2025-12-31', '2025-12-26', '2025-12-24'];
 
-/** The ISIN check digit (Luhn over the digits, letters as two digits: A = 10 … Z = 35). */
-function isin(body: string): string {
-  const digits = [...body].map((c) => parseInt(c, 36).toString()).join('');
-  let sum = 0;
-  for (let i = 0; i < digits.length; i += 1) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) d *= 2;
-    sum += d > 9 ? d - 9 : d;
-  }
-  const full = `${body}${(10 - (sum % 10)) % 10}`;
-  if (!isValidIsin(full)) throw new Error(`bad ISIN ${full}`);
-  return full;
-}
+/** An ISIN of `body` (two letters, nine characters) with its check digit. */
+const isin = (body: string): string => `${body}${isinCheckDigit(body)}`;
 
 const sessions = exchangeCalendar('XNYS')!.tradingDays(FROM, TO);
 

@@ -35,7 +35,7 @@ export function isValidIsin(value: string): boolean {
 }
 
 /** The Luhn check digit of the first eleven characters (capital letters and digits). */
-function isinCheckDigit(body: string): string {
+export function isinCheckDigit(body: string): string {
   // Letters become two digits (A = 10 … Z = 35), digits stay.
   const digits = [...body].map((c) => parseInt(c, 36).toString()).join('');
   // Luhn: from the right, every other digit is doubled (starting with the rightmost, since
