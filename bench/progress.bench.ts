@@ -6,11 +6,21 @@
  * memory before and after the clients connect. API and worker are separate processes;
  * the clients run here.
  *
+ * Baseline for (1), same run (shared machines drift by 3x from hour to hour, so the ratio
+ * is the figure to compare): a bare Redis PUBLISH → SUBSCRIBE round trip on the same
+ * Redis, ioredis PUBLISH on one connection and SUBSCRIBE on another, both here; as many
+ * events as (1), one at a time (the next is published once the previous one arrived),
+ * after 200 unmeasured ones; half just before (1) and half just after, to bracket (1) in
+ * time. Printed: the baseline's percentiles and the ratio (1) / baseline at p50 and p99.
+ * Under heavy load the ratio still moves (docs/benchmarks.md, 2026-12-03).
+ *
  *   npm run bench:progress [-- events clients]
  */
 import 'reflect-metadata';
+import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { io, Socket } from 'socket.io-client';
+import { redisOptionsFromUrl } from '../src/common/redis/redis-options';
 import { ChildApp } from '../test/utils/child-app';
 import { startTestApp } from '../test/utils/test-app';
 import { benchEnv, cleanupEnv, machine, percentile, runBench } from './bench-env';
@@ -26,6 +36,48 @@ async function memory(url: string): Promise<string> {
   const mib = (name: string) =>
     (Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20).toFixed(0);
   return `RSS ${mib('process_resident_memory_bytes')} MiB, heap ${mib('nodejs_heap_size_used_bytes')} MiB`;
+}
+
+/** Bare Redis pub/sub: one message at a time, published here and received here. */
+class PubSubRoundTrip {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private arrived: (() => void) | undefined;
+  private sentAt = 0;
+  private latency = 0;
+
+  constructor(
+    redisUrl: string,
+    private readonly channel: string,
+  ) {
+    this.publisher = new Redis(redisOptionsFromUrl(redisUrl));
+    this.subscriber = new Redis(redisOptionsFromUrl(redisUrl));
+    this.subscriber.on('message', () => {
+      this.latency = performance.now() - this.sentAt;
+      this.arrived?.();
+    });
+  }
+
+  async start(warmUp: number): Promise<void> {
+    await this.subscriber.subscribe(this.channel);
+    await this.measure(warmUp, []);
+  }
+
+  /** `count` round trips, each from PUBLISH sent to message received, into `times`. */
+  async measure(count: number, times: number[]): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const arrived = new Promise<void>((resolve) => (this.arrived = resolve));
+      this.sentAt = performance.now();
+      await this.publisher.publish(this.channel, String(i));
+      await arrived;
+      times.push(this.latency);
+    }
+  }
+
+  close(): void {
+    this.publisher.disconnect();
+    this.subscriber.disconnect();
+  }
 }
 
 function connect(url: string, token: string): Promise<Socket> {
@@ -56,8 +108,10 @@ async function main() {
   });
   const worker = await ChildApp.start({ ...env, APP_ROLE: 'worker' });
   const sockets: Socket[] = [];
+  const bare = new PubSubRoundTrip(env.REDIS_URL, `${env.QUEUE_PREFIX}:baseline`);
   try {
     console.log(`machine: ${machine()}`);
+    await bare.start(200);
     // 1. Latency, one client.
     const watcher = await connect(api.url, token);
     sockets.push(watcher);
@@ -79,11 +133,21 @@ async function main() {
       });
       watcher.on('job.completed', () => resolve());
     });
+    const baseline: number[] = [];
+    await bare.measure(Math.ceil(events / 2), baseline);
     await create({ steps: events, stepMs: 0, stampProgress: true });
     await latencyDone;
+    await bare.measure(Math.floor(events / 2), baseline);
     latencies.sort((a, b) => a - b);
+    baseline.sort((a, b) => a - b);
     console.log(
       `latency ctx.progress → client: ${latencies.length} events, p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, max ${latencies[latencies.length - 1].toFixed(2)} ms`,
+    );
+    console.log(
+      `baseline: bare Redis PUBLISH → SUBSCRIBE round trip (ioredis, two connections): ${baseline.length} events one at a time, half before and half after the above, p50 ${percentile(baseline, 50).toFixed(2)} ms, p99 ${percentile(baseline, 99).toFixed(2)} ms, max ${baseline[baseline.length - 1].toFixed(2)} ms`,
+    );
+    console.log(
+      `ratio ctx.progress → client / baseline: p50 ${(percentile(latencies, 50) / percentile(baseline, 50)).toFixed(2)}, p99 ${(percentile(latencies, 99) / percentile(baseline, 99)).toFixed(2)}`,
     );
 
     // 2. Fan-out to many clients of the tenant, on each API process.
@@ -129,6 +193,7 @@ async function main() {
       clients.forEach((c) => c.disconnect());
     }
   } finally {
+    bare.close();
     sockets.forEach((s) => s.disconnect());
     await worker.stop();
     await api.stop();
