@@ -1,8 +1,10 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Client } from 'pg';
+import { DailySources, type DailySource } from '../src/common/daily/daily-source';
 import { appClock } from '../src/common/util/clock';
 import { DailyUpdatesService } from '../src/modules/daily-updates/daily-updates.service';
+import { ExchangeRatesService } from '../src/modules/exchange-rates/exchange-rates.service';
 import { ecbHist90d } from './utils/ecb-files';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
@@ -24,6 +26,7 @@ describe('daily-update calendar', () => {
   const requests: string[] = [];
   const prices = new Map<string, string>();
   let ecbFile = '';
+  let ecbDown = false;
   let hold: Promise<void> | null = null;
   let server: Server;
   let env: Record<string, string>;
@@ -36,6 +39,7 @@ describe('daily-update calendar', () => {
   const handler: Handler = (req, res) => {
     const path = new URL(req.url!, 'http://x').pathname;
     const reply = () => {
+      if (ecbDown && path.startsWith('/ecb/')) return void res.writeHead(503).end('down');
       if (path.endsWith('eurofxref-hist-90d.xml')) {
         return void res.writeHead(200, { 'content-type': 'text/xml' }).end(ecbFile);
       }
@@ -109,6 +113,7 @@ describe('daily-update calendar', () => {
   beforeEach(() => {
     requests.length = 0;
     hold = null;
+    ecbDown = false;
   });
 
   it('catches up an outage oldest first: closed days no_data, open days fetched once, nothing twice', async () => {
@@ -280,5 +285,109 @@ describe('daily-update calendar', () => {
       .get('/api/v1/daily-updates')
       .set('Authorization', `Bearer ${user}`);
     expectProblem(refused, 403);
+  });
+
+  it('answers a default window that would start before the first date with 200, never 500', async () => {
+    appClock.now = () => new Date('2026-04-09T08:00:00Z');
+    // `from` defaults to 7 days before `to`, which for 1583-01-02 has no ISO date.
+    expect(await calendar('to=1583-01-02')).toEqual([]);
+    expectProblem(await as().get('/api/v1/daily-updates?to=1582-12-31'), 400);
+  });
+
+  it('fails a slot whose child was deleted while it waited, never done without the data', async () => {
+    appClock.now = () => new Date('2026-04-09T08:00:00Z');
+    ecbFile = await ecbHist90d('2026-04-08');
+    let release!: () => void;
+    hold = new Promise((r) => (release = r));
+    const slot = await runSlot('2026-03-31', 'exchange-rates');
+    const child = await waitFor(
+      async () =>
+        (
+          await db.query(`SELECT child_jobs->0->>'id' AS id FROM daily_updates WHERE id = $1`, [
+            slot.id,
+          ])
+        ).rows[0].id as string | undefined,
+      { what: 'the slot to start its child' },
+    );
+    await db.query(`DELETE FROM job_attempts WHERE job_id = $1`, [child]);
+    await db.query(`DELETE FROM exchange_rate_updates WHERE id = $1`, [child]);
+    release();
+    await slotsEnded();
+    const [entry] = await calendar('from=2026-03-31&to=2026-03-31&type=exchange-rates');
+    expect(entry).toMatchObject({
+      state: 'failed',
+      dataFound: false,
+      children: { total: 1, completed: 0, failed: 1 },
+      notes: expect.stringMatching(/deleted/),
+    });
+  });
+
+  it('says failed for a slot whose job failed before it could store how it ended, not running', async () => {
+    appClock.now = () => new Date('2026-04-09T08:00:00Z');
+    // A source whose every attempt throws (as a database outage, the hard time limit or
+    // orphan rescue would end the job): the slot's job ends FAILED with its state `running`.
+    let registered = true;
+    const broken: DailySource = {
+      type: 'test-broken',
+      timeZone: 'UTC',
+      firstDate: '2026-04-09',
+      day: () => Promise.resolve({ open: true }),
+      dueAt: (date) => Promise.resolve(new Date(`${date}T23:00:00Z`)),
+      startChildren: () => Promise.reject(new Error('the test source is down')),
+      outcome: () => Promise.reject(new Error('never asked')),
+    };
+    api.app.get(DailySources).register({
+      sources: () => Promise.resolve(registered ? [broken] : []),
+    });
+    try {
+      const slot = await runSlot('2026-04-09', 'test-broken');
+      await slotsEnded();
+      const { rows } = await db.query(`SELECT status, state FROM daily_updates WHERE id = $1`, [
+        slot.id,
+      ]);
+      expect(rows[0]).toEqual({ status: 'FAILED', state: 'running' });
+      const [entry] = await calendar('from=2026-04-09&to=2026-04-09&type=test-broken');
+      expect(entry).toMatchObject({
+        state: 'failed',
+        jobId: slot.id,
+        notes: expect.stringMatching(/the test source is down/),
+      });
+      const fresh = await as().get('/api/v1/freshness');
+      expect(fresh.status).toBe(200);
+      expect((fresh.body.items as View[]).find((i) => i.source === 'test-broken')).toMatchObject({
+        failedSlots: 1,
+        overdueSlots: 0,
+      });
+    } finally {
+      registered = false;
+    }
+  });
+
+  it('fetches on a slot’s first run a day whose ECB update gave up long before', async () => {
+    appClock.now = () => new Date('2026-04-09T08:00:00Z');
+    ecbFile = await ecbHist90d('2026-04-08');
+    // The ECB's own cron tried Friday 2026-03-20 while the ECB was unreachable, and gave up;
+    // the day is older than REARM_DAYS, so asking for it again does not re-arm it.
+    ecbDown = true;
+    const { job } = await api.app.get(ExchangeRatesService).updateDay('2026-03-20');
+    await waitFor(
+      async () =>
+        (await db.query(`SELECT status FROM exchange_rate_updates WHERE id = $1`, [job.id])).rows[0]
+          .status === 'FAILED'
+          ? true
+          : undefined,
+      { timeoutMs: 30_000, what: 'the ECB update to give up' },
+    );
+    ecbDown = false;
+    requests.length = 0;
+    await runSlot('2026-03-20', 'exchange-rates');
+    await slotsEnded();
+    const [entry] = await calendar('from=2026-03-20&to=2026-03-20&type=exchange-rates');
+    expect(entry).toMatchObject({
+      state: 'done',
+      dataFound: true,
+      children: { total: 1, completed: 1, failed: 0 },
+    });
+    expect(requests.filter((r) => r.includes('eurofxref'))).toHaveLength(1);
   });
 });

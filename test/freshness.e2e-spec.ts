@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { exchangeCalendar } from '../src/common/calendar/exchange-calendar';
+import { JobTypeRegistry } from '../src/common/tracking/job-type.registry';
 import { appClock } from '../src/common/util/clock';
 import { DailyUpdatesService } from '../src/modules/daily-updates/daily-updates.service';
 import { ecbHistory, ecbXml } from './utils/ecb-files';
@@ -363,6 +364,52 @@ describe('freshness of the daily sources', () => {
     expect(monday.expected! - monday.lastData!).toBe(3 * 86_400);
     expect(monday.overdue).toBe(1);
     expect((await freshness())[ECB]).toMatchObject({ state: 'overdue', overdueSlots: 1 });
+  });
+
+  it('never counts as overdue a closed day whose slot the workers have not run yet', async () => {
+    // The workers are behind (stopped) over the weekend after Friday 2026-04-10: the cron
+    // still creates the weekend's slots once due, and they wait in the queue.
+    const queue = api.app.get(JobTypeRegistry).get('daily-update')!.queue;
+    await queue.pause();
+    try {
+      // Sunday 2026-04-12, 22:00 in Frankfurt: Saturday's and Sunday's due times and grace
+      // have passed (not the NYSE's Sunday, due at 21:00 UTC).
+      at('2026-04-12T20:00:00Z');
+      const created = await slots.createDueSlots();
+      expect(created.map((c) => `${c.updateDate} ${c.updateType}`)).toEqual([
+        `2026-04-11 ${XETR}`,
+        `2026-04-11 ${XNYS}`,
+        `2026-04-11 ${ECB}`,
+        `2026-04-12 ${XETR}`,
+        `2026-04-12 ${ECB}`,
+      ]);
+      const items = await freshness();
+      for (const source of [ECB, XETR, XNYS]) {
+        expect([source, items[source]]).toEqual([
+          source,
+          expect.objectContaining({ state: 'fresh', overdueSlots: 0, failedSlots: 0 }),
+        ]);
+      }
+      const samples = (await scrape()).samples;
+      for (const source of [ECB, XETR, XNYS]) {
+        expect([source, gauges(samples, source).overdue]).toEqual([source, 0]);
+      }
+      const res = await get('/api/v1/daily-updates?from=2026-04-11&to=2026-04-12');
+      expect(res.status).toBe(200);
+      expect((res.body.items as View[]).map((i) => `${i.date} ${i.type} ${i.state}`)).toEqual([
+        `2026-04-11 ${XETR} scheduled`,
+        `2026-04-11 ${XNYS} scheduled`,
+        `2026-04-11 ${ECB} scheduled`,
+        `2026-04-12 ${XETR} scheduled`,
+        `2026-04-12 ${XNYS} no_data`,
+        `2026-04-12 ${ECB} scheduled`,
+      ]);
+    } finally {
+      await queue.resume();
+    }
+    await slotsEnded();
+    const res = await get('/api/v1/daily-updates?from=2026-04-11&to=2026-04-12');
+    expect((res.body.items as View[]).every((i) => i.state === 'no_data')).toBe(true);
   });
 
   it('is for admins only', async () => {

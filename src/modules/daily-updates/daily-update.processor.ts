@@ -39,7 +39,7 @@ export class DailyUpdateProcessor implements JobProcessor<DailyUpdate> {
     }
     let outcome: ChildrenOutcome;
     for (;;) {
-      outcome = await source.outcome(job.updateDate, children);
+      outcome = withVanished(await source.outcome(job.updateDate, children), children.length);
       await ctx.save({
         childrenTotal: outcome.total,
         childrenCompleted: outcome.completed,
@@ -52,12 +52,29 @@ export class DailyUpdateProcessor implements JobProcessor<DailyUpdate> {
       );
       await sleep(CHILD_POLL_MS, undefined, { signal: ctx.signal });
     }
+    // No child found the data (none at all included): `failed`, never a `done` without data.
     const state: StoredSlotState =
-      outcome.failed === 0 ? 'done' : outcome.completed > 0 ? 'partial' : 'failed';
+      outcome.completed === 0 ? 'failed' : outcome.failed === 0 ? 'done' : 'partial';
     const notes = outcome.notes ?? (state === 'failed' ? 'no child found the day’s data' : null);
     await ctx.save({ state, dataFound: outcome.completed > 0, notes });
     if (state === 'failed')
       throw new NonRetryableError(`${job.updateType} ${job.updateDate}: ${notes}`);
     return { state, children: outcome.total, completed: outcome.completed, failed: outcome.failed };
   }
+}
+
+/**
+ * A child the source no longer finds (its row was deleted) has ended without the day's data:
+ * it counts as failed, so that the slot neither waits for it nor reads as `done` without it.
+ */
+function withVanished(outcome: ChildrenOutcome, started: number): ChildrenOutcome {
+  const vanished = started - outcome.total;
+  if (vanished <= 0) return outcome;
+  const note = `${vanished} of ${started} children no longer exist (deleted)`;
+  return {
+    ...outcome,
+    total: started,
+    failed: outcome.failed + vanished,
+    notes: outcome.notes ? `${outcome.notes}; ${note}` : note,
+  };
 }

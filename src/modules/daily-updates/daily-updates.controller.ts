@@ -8,7 +8,7 @@ import {
 } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../../common/auth/auth.decorators';
 import { ADMIN_ROLE, Principal } from '../../common/auth/principal';
-import { addDays, dayNumber } from '../../common/calendar/iso-date';
+import { dayNumber, fromDayNumber } from '../../common/calendar/iso-date';
 import { dateIn } from '../../common/calendar/zoned-time';
 import { ApiProblems } from '../../common/http/api-problems';
 import { RequestValidationError } from '../../common/http/problem-details.filter';
@@ -17,6 +17,9 @@ import { appClock } from '../../common/util/clock';
 import { DAILY_UPDATE } from './daily-updates.constants';
 import { DailyUpdatesQuery, RunSlotDto, SlotList, slotView } from './daily-updates.dto';
 import { DailyUpdatesService } from './daily-updates.service';
+
+/** The first day an ISO date may name here (iso-date.ts: years 1583-9999). */
+const FIRST_DAY = '1583-01-01';
 
 /** At most this many days per calendar read. */
 const MAX_DAYS = 366;
@@ -41,7 +44,8 @@ export class DailyUpdatesController {
     const now = appClock.now();
     const today = dateIn(now, 'UTC');
     const to = query.to ?? today;
-    const from = query.from ?? addDays(to, -7);
+    // Not before the first day dates exist for (a `to` early in 1583 is still a valid query).
+    const from = query.from ?? fromDayNumber(Math.max(dayNumber(to) - 7, dayNumber(FIRST_DAY)));
     if (from > to) {
       throw new RequestValidationError([{ field: 'to', message: 'to must not be before from' }]);
     }

@@ -99,7 +99,8 @@ export function slotView(entry: SlotEntry): SlotView {
       completed: row?.childrenCompleted ?? 0,
       failed: row?.childrenFailed ?? 0,
     },
-    notes: row?.notes ?? null,
+    // A slot whose job failed before it stored its notes: why the job failed.
+    notes: row?.notes ?? (entry.state === 'failed' ? (row?.errorMessage ?? null) : null),
     dueAt: entry.dueAt,
   };
 }

@@ -4,7 +4,7 @@ import { dateIn } from '../../common/calendar/zoned-time';
 import { DailySources, type DailySource } from '../../common/daily/daily-source';
 import { Principal } from '../../common/auth/principal';
 import { DomainError } from '../../common/http/domain-error';
-import { ACTIVE_STATUSES } from '../../common/tracking/job-status';
+import { ACTIVE_STATUSES, JobStatus } from '../../common/tracking/job-status';
 import { JobOperations } from '../../common/tracking/job-operations';
 import { InjectJobType } from '../../common/tracking/job-type.module';
 import { RegisteredJobType } from '../../common/tracking/job-type.registry';
@@ -12,7 +12,12 @@ import { CreatedJob, TrackingService } from '../../common/tracking/tracking.serv
 import { appClock } from '../../common/util/clock';
 import { AppConfig } from '../../config/app-config';
 import { DAILY_UPDATE } from './daily-updates.constants';
-import { DailyUpdate, type SlotState } from './daily-update.entity';
+import {
+  DailyUpdate,
+  ENDED_SLOT_STATES,
+  type SlotState,
+  type StoredSlotState,
+} from './daily-update.entity';
 
 /** One entry of the calendar: a slot, created or not yet. */
 export interface SlotEntry {
@@ -142,8 +147,9 @@ export class DailyUpdatesService extends TrackingService<DailyUpdate> {
    * The calendar of [from, to]: one entry per day and source (`type` only that source),
    * with the slot's row where there is one. A day without a row is `no_data` when the
    * calendar says closed, `overdue` once its due time plus grace has passed, `scheduled`
-   * before. A row that has not ended is `overdue` once its due time plus grace has passed.
-   * Rows of types no source registers (legacy) are listed as they are.
+   * before. A row that has not ended is `overdue` once its due time plus grace has passed,
+   * on an open day; one whose job failed is `failed` (storedState). Rows of types no source
+   * registers (legacy) are listed as they are.
    */
   async calendar(
     from: IsoDate,
@@ -174,7 +180,7 @@ export class DailyUpdatesService extends TrackingService<DailyUpdate> {
       entries.push({
         date: row.updateDate,
         type: row.updateType,
-        state: row.state,
+        state: storedState(row),
         row,
         dueAt: null,
       });
@@ -195,12 +201,27 @@ export class DailyUpdatesService extends TrackingService<DailyUpdate> {
     const late = now.getTime() > dueAt.getTime() + this.graceMs;
     let state: SlotState;
     if (row) {
-      const over = ['done', 'no_data', 'partial', 'failed'].includes(row.state);
-      state = !over && late ? 'overdue' : row.state;
+      state = storedState(row);
+      // A closed day owes no data: its slot, not run yet (the workers are behind), is never
+      // overdue, so that the freshness alerts stay silent over weekends and holidays.
+      if (!ENDED_SLOT_STATES.includes(state) && late && (await source.day(date)).open) {
+        state = 'overdue';
+      }
     } else {
       const day = await source.day(date);
       state = !day.open ? 'no_data' : late ? 'overdue' : 'scheduled';
     }
     return { date, type: source.type, state, row, dueAt };
   }
+}
+
+/**
+ * A row's state as stored, except where its job failed before the slot could store how it
+ * ended (every attempt threw, the hard time limit, orphan rescue): that slot is `failed`
+ * (nothing runs it again until it is re-run), not `running` or `overdue` for ever.
+ */
+export function storedState(row: DailyUpdate): StoredSlotState {
+  return row.status === JobStatus.FAILED && !ENDED_SLOT_STATES.includes(row.state)
+    ? 'failed'
+    : row.state;
 }

@@ -63,7 +63,12 @@ export class EcbDailySource implements DailySource, DailySourceProvider, OnModul
   ): Promise<ChildRef[]> {
     let { job } = await this.rates.updateDay(date, null, { parent });
     const gaveUp = job.status === JobStatus.FAILED || job.status === JobStatus.CANCELLED;
-    if (rerun && gaveUp) job = await this.rates.retry(job.id, SYSTEM_PRINCIPAL);
+    // A day's row that gave up before this slot ran (the ECB's own cron, an older run: one
+    // older than REARM_DAYS is not re-armed by updateDay) is started anew too: a slot's first
+    // run fetches, it does not end `failed` on someone else's old attempt.
+    if (gaveUp && (rerun || job.parentId !== parent.id)) {
+      job = await this.rates.retry(job.id, SYSTEM_PRINCIPAL);
+    }
     return [{ type: EXCHANGE_RATE_UPDATE.type, id: job.id }];
   }
 
