@@ -579,7 +579,9 @@ export async function* chunkCsv(
     yield { kind: 'tail', header, input: Readable.from(rest()), rowsBefore, line: chunkLine };
     return;
   }
-  if (rows > 0 || chunk.length + (pos - chunkFrom) > 0) yield emit();
+  // Blank lines and rows of empty cells after the last full chunk are no chunk: one with no
+  // rows would have lastRow 0, and the import would take its checkpoint back to 0.
+  if (rows > 0) yield emit();
   if (yielded === 0 && options.resumeAfter === 0) {
     throw new CsvFormatError('NO_DATA_ROWS', 'The file has a header but no data rows.', { line });
   }
