@@ -33,6 +33,7 @@ export class CsvByteGuard extends Transform {
   private line: number;
   private recordLine: number;
   private recordBytes = 0;
+  private recordQuotes = 0; // quote bytes in the current record
   private recordsBefore: number; // non-blank records already complete, the header included
   private inQuotes = false;
   private quoteInQuotes = false; // a quote inside a quoted field: doubled or closing?
@@ -131,6 +132,7 @@ export class CsvByteGuard extends Transform {
         if (byte === QUOTE && this.atFieldStart) this.inQuotes = true;
         this.atFieldStart = byte === this.delimiter;
       }
+      if (byte === QUOTE) this.recordQuotes++;
       if (++this.recordBytes > this.maxRecordBytes) {
         const where = this.where();
         return new CsvFormatError(
@@ -145,7 +147,11 @@ export class CsvByteGuard extends Transform {
   }
 
   private endRecord(): void {
-    if (this.recordBytes > 0) this.recordsBefore++;
+    // The reader skips a blank line and a line of one empty quoted field (`""`) alike.
+    if (this.recordBytes > 0 && !(this.recordBytes === 2 && this.recordQuotes === 2)) {
+      this.recordsBefore++;
+    }
+    this.recordQuotes = 0;
     this.recordBytes = 0;
     this.recordLine = this.line;
     this.atFieldStart = true;
