@@ -42,7 +42,8 @@ function inPence(csv: string, when: (date: string) => boolean): string {
 /**
  * ETF prices: what a review of #14 found wrong, each pinned by the test that failed before
  * its fix (500s on incomplete bodies, flags lost after a long pence block, a retry that
- * collides with the active twin, a bar of a session still trading).
+ * collides with the active twin, a bar of a session still trading, a daily slot run during
+ * trading counted as having found its prices, a PATCH answered but never written).
  */
 describe('ETF prices (review)', () => {
   const files = new Map<string, string>();
@@ -268,5 +269,74 @@ describe('ETF prices (review)', () => {
       missingDates: [],
       counts: { fetched: 1, inserted: 1 },
     });
+  });
+
+  it("does not count a daily slot run before the exchange's close as having found the day's prices", async () => {
+    await as(admin).post('/api/v1/etfs', {
+      symbol: 'IVV',
+      isin: isin('US4642872000'.slice(0, 11)),
+      name: 'iShares Core S&P 500',
+      currency: 'USD',
+      quoteUnit: 'USD',
+      exchange: 'XNYS',
+    });
+    // Every XNYS ETF's provider has only the live bar of the day (still trading).
+    handler = (req, res) =>
+      void res
+        .writeHead(200, { 'content-type': 'text/csv' })
+        .end('Date,Open,High,Low,Close,Volume\n2025-01-13,50.1,50.4,49.9,50.2,1000\n');
+    // Monday 13 January 2025, 10:00 in New York: the session closes at 16:00.
+    appClock.now = () => new Date('2025-01-13T15:00:00Z');
+    const run = await as(admin).post('/api/v1/daily-updates/run', {
+      date: '2025-01-13',
+      type: 'etf-prices:XNYS',
+    });
+    expect(run.status).toBe(202);
+    const slot = await waitFor(
+      async () => {
+        const { rows } = await db.query(
+          `SELECT state, data_found AS "dataFound", notes FROM daily_updates WHERE id = $1`,
+          [run.body.id],
+        );
+        return ['done', 'partial', 'failed', 'no_data'].includes(rows[0]?.state)
+          ? (rows[0] as View)
+          : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the slot to end' },
+    );
+    const stored = await db.query(
+      `SELECT count(*)::int AS n FROM etf_prices WHERE price_date = '2025-01-13'`,
+    );
+    expect(stored.rows[0].n).toBe(0);
+    // No price of the day is stored: the slot did not find the data (it is re-run after the close).
+    expect(slot).toMatchObject({ state: 'failed', dataFound: false });
+    expect(slot.notes).toMatch(/IVV: no price for 2025-01-13/);
+  });
+
+  it('writes a PATCH: the changed fields are there when the ETF is read again, and an ISIN clash is 409', async () => {
+    const body = {
+      symbol: 'CSPX.L',
+      isin: isin('IE00B5BMR08'),
+      name: 'iShares Core S&P 500',
+      currency: 'USD',
+      quoteUnit: 'USD',
+      exchange: 'XLON',
+    };
+    expect((await as(admin).post('/api/v1/etfs', body)).status).toBe(201);
+    const patched = await as(admin).patch('/api/v1/etfs/cspx.l', {
+      name: 'iShares Core S&P 500 UCITS ETF',
+      active: false,
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ name: 'iShares Core S&P 500 UCITS ETF', active: false });
+    const read = await as(admin).get('/api/v1/etfs/CSPX.L');
+    expect(read.body).toMatchObject({ name: 'iShares Core S&P 500 UCITS ETF', active: false });
+    expect(read.body.updatedAt > read.body.createdAt).toBe(true);
+    const { rows } = await db.query(`SELECT name, active FROM etfs WHERE symbol = 'CSPX.L'`);
+    expect(rows).toEqual([{ name: 'iShares Core S&P 500 UCITS ETF', active: false }]);
+    // Another ETF's ISIN: refused, and nothing changed.
+    const other = isin('IE00B4L5Y98'); // IWDA.L's, added above
+    expectProblem(await as(admin).patch('/api/v1/etfs/CSPX.L', { isin: other }), 409);
+    expect((await as(admin).get('/api/v1/etfs/CSPX.L')).body.isin).toBe(body.isin);
   });
 });

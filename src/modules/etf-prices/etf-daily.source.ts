@@ -88,15 +88,33 @@ export class EtfDailySources implements DailySourceProvider, OnModuleInit {
     };
   }
 
-  /** A child found the day's data when it completed with a price for the day. */
+  /**
+   * A child found the day's data when it completed and the ETF has a price stored for the
+   * day. Not being among `missingDates` is not enough: a session that had not closed when the
+   * update ran (a slot run by hand during trading) is not missing yet, and its live bar is
+   * not stored.
+   */
   private async outcome(date: IsoDate, children: readonly ChildRef[]): Promise<ChildrenOutcome> {
     const rows = await this.store
       .em()
       .find(EtfUpdate, { id: { $in: children.map((c) => c.id) } }, { orderBy: { etfId: 'asc' } });
     const done = rows.filter((r) => isTerminal(r.status));
-    const found = done.filter(
-      (r) => r.status === JobStatus.COMPLETED && !r.missingDates.includes(date),
+    const completed = done.filter((r) => r.status === JobStatus.COMPLETED);
+    const priced = new Set(
+      completed.length === 0
+        ? []
+        : (
+            await this.store
+              .em()
+              .getConnection()
+              .execute<{ etf_id: string }[]>(
+                `SELECT etf_id FROM etf_prices
+                 WHERE price_date = ? AND etf_id IN (${completed.map(() => '?').join(', ')})`,
+                [date, ...completed.map((r) => r.etfId)],
+              )
+          ).map((r) => r.etf_id),
     );
+    const found = completed.filter((r) => priced.has(r.etfId) && !r.missingDates.includes(date));
     const notes = done
       .filter((r) => !found.includes(r))
       .map((r) =>

@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { dayNumber, type IsoDate } from '../../common/calendar/iso-date';
 import { appClock } from '../../common/util/clock';
@@ -19,9 +19,12 @@ export class EtfsService {
     private readonly closures: ExchangeClosuresService,
   ) {}
 
-  /** The ETF of `symbol` (case-insensitive); 404 when there is none. */
-  async get(symbol: string): Promise<Etf> {
-    const etf = await this.store.em().findOne(Etf, { symbol: symbol.toUpperCase() });
+  /**
+   * The ETF of `symbol` (case-insensitive); 404 when there is none. Managed by `em` (a fresh
+   * fork unless given): a change to it is written by flushing that same `em`.
+   */
+  async get(symbol: string, em: EntityManager = this.store.em()): Promise<Etf> {
+    const etf = await em.findOne(Etf, { symbol: symbol.toUpperCase() });
     if (!etf) throw DomainError.notFound('ETF', symbol);
     return etf;
   }
@@ -59,7 +62,8 @@ export class EtfsService {
 
   async update(symbol: string, body: UpdateEtfDto): Promise<Etf> {
     const em = this.store.em();
-    const etf = await this.get(symbol);
+    // Loaded by the em that flushes: one loaded by another fork would never be written.
+    const etf = await this.get(symbol, em);
     const currency = body.currency ?? etf.currency;
     const quoteUnit = body.quoteUnit ?? etf.quoteUnit;
     if (body.currency !== undefined || body.quoteUnit !== undefined) {
