@@ -18,6 +18,7 @@ import { connectClient, databaseAddress } from '../../database/database-bootstra
 import {
   compareRank,
   type Candidate,
+  type EtfLookup,
   etfLookup,
   type ImportedRow,
   type LegacyId,
@@ -26,6 +27,7 @@ import {
   type MapContext,
 } from './legacy-mappers';
 import {
+  countStatus,
   type ImportReport,
   newTableReport,
   removeSpools,
@@ -89,7 +91,46 @@ function redacted(url: string): string {
   return `${databaseAddress(url)}${u.pathname}`;
 }
 
-async function checkSource(source: Client, schema: string, specs: readonly AnySpec[]) {
+/** A postgres:// URL, or a refusal naming which one is wrong (never the password). */
+function checkUrl(url: string, side: 'source' | 'target'): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new LegacyImportRefused(
+      `the ${side} database URL is not a valid URL (expected postgres://user@host:5432/database)`,
+    );
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new LegacyImportRefused(
+      `the ${side} database URL must start with postgres:// or postgresql://, not ${u.protocol}//`,
+    );
+  }
+}
+
+/** Connects, or refuses with a message that says which database could not be reached and why. */
+async function connect(url: string, side: 'source' | 'target'): Promise<Client> {
+  let client: Client | null = null;
+  try {
+    client = await connectClient(url);
+    // Dates and times as text the way both checksums and the mappers read them, whatever
+    // the server's or the database's DateStyle (`SQL, DMY` would print 02/01/2030).
+    await client.query("SET DateStyle = 'ISO, YMD'");
+    return client;
+  } catch (err) {
+    await client?.end().catch(() => undefined);
+    throw new LegacyImportRefused(
+      `cannot connect to the ${side} database ${redacted(url)}: ${(err as Error).message}`,
+    );
+  }
+}
+
+async function checkSource(
+  source: Client,
+  schema: string,
+  specs: readonly AnySpec[],
+  dryRun: boolean,
+) {
   const { rows } = await source.query<{ table_name: string; column_name: string }>(
     `SELECT table_name, column_name FROM information_schema.columns
       WHERE table_schema = $1 AND table_name = ANY($2::text[])`,
@@ -101,7 +142,9 @@ async function checkSource(source: Client, schema: string, specs: readonly AnySp
       rows.filter((r) => r.table_name === spec.legacy).map((r) => r.column_name),
     );
     if (!have.size) {
-      problems.push(`the source has no table ${schema}.${spec.legacy}`);
+      problems.push(
+        `the source has no table ${schema}.${spec.legacy} (or this user cannot read it)`,
+      );
       continue;
     }
     const missing = spec.sourceColumns.filter((c) => !have.has(c));
@@ -112,6 +155,45 @@ async function checkSource(source: Client, schema: string, specs: readonly AnySp
     }
   }
   if (problems.length) throw new LegacyImportRefused(problems.join('; '));
+  if (dryRun) return;
+  // A real run writes the archives in the source: refuse now rather than after the reading.
+  const { rows: can } = await source.query<{
+    standby: boolean;
+    create: boolean;
+    archives: { name: string; exists: boolean; insert: boolean | null }[];
+  }>(
+    `SELECT pg_is_in_recovery() AS standby,
+            has_schema_privilege(current_user, $1, 'CREATE') AS create,
+            (SELECT coalesce(json_agg(json_build_object(
+                      'name', a.name, 'exists', to_regclass(a.q) IS NOT NULL,
+                      'insert', has_table_privilege(to_regclass(a.q), 'INSERT')
+                             AND has_table_privilege(to_regclass(a.q), 'SELECT'))), '[]')
+               FROM unnest($2::text[], $3::text[]) AS a(name, q)) AS archives`,
+    [
+      schema,
+      specs.map((s) => `archived_${s.legacy}`),
+      specs.map((s) => `${quoteIdent(schema)}.${quoteIdent(`archived_${s.legacy}`)}`),
+    ],
+  );
+  if (can[0].standby) {
+    throw new LegacyImportRefused(
+      'the source is a read-only standby: a real run creates the archive tables there (a --dry-run only reads)',
+    );
+  }
+  for (const a of can[0].archives) {
+    if (a.exists ? !a.insert : !can[0].create) {
+      problems.push(
+        a.exists
+          ? `${schema}.${a.name} exists and this user cannot insert into it`
+          : `this user cannot create ${schema}.${a.name} (no CREATE on schema ${schema})`,
+      );
+    }
+  }
+  if (problems.length) {
+    throw new LegacyImportRefused(
+      `${problems.join('; ')}: a real run archives each legacy table in the source (a --dry-run only reads)`,
+    );
+  }
 }
 
 async function checkTarget(target: Client, specs: readonly AnySpec[]) {
@@ -255,8 +337,7 @@ async function importTable<R extends ImportedRow>(
       for (const raw of batch as Record<string, unknown>[]) {
         report.read += 1;
         const m = spec.map(raw, ctx);
-        const tos = (report.statuses[m.from] ??= {});
-        tos[m.to] = (tos[m.to] ?? 0) + 1;
+        countStatus(report, m.from, m.to);
         if (m.kind === 'skip') {
           report.skipped.add({ id: m.id, code: m.code, reason: m.reason });
           continue;
@@ -412,14 +493,16 @@ export async function runLegacyImport(options: LegacyImportOptions): Promise<Leg
     retentionDays: 90,
     ...options,
   };
-  const tables = o.tables ?? LEGACY_TABLES;
+  const tables = [...new Set(o.tables ?? LEGACY_TABLES)];
   const now = (o.now ?? (() => new Date()))();
   const ctx: MapContext = {
     run: uuidv7(),
     importedAt: now.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z'),
   };
-  const source = await connectClient(o.sourceUrl);
-  const target = await connectClient(o.targetUrl);
+  checkUrl(o.sourceUrl, 'source');
+  checkUrl(o.targetUrl, 'target');
+  let source: Client | null = null;
+  let target: Client | null = null;
   const dir = spoolDir();
   const report: ImportReport = {
     dryRun: o.dryRun,
@@ -434,17 +517,22 @@ export async function runLegacyImport(options: LegacyImportOptions): Promise<Leg
     tables: {},
   };
   try {
-    // Text as PostgreSQL prints it by default, whatever the server's settings.
-    await source.query("SET DateStyle = 'ISO, YMD'");
-    const { rows: etfs } = await target.query<{ symbol: string }>('SELECT symbol FROM etfs');
+    source = await connect(o.sourceUrl, 'source');
+    target = await connect(o.targetUrl, 'target');
+    // The target's ETFs, read once the target is known to be migrated.
+    let etfs: EtfLookup = { find: () => null, near: () => null };
     const specs: Record<LegacyTable, AnySpec> = {
       task_status: TASK_STATUS,
-      etf_updates: etfUpdatesSpec(etfLookup(etfs.map((e) => e.symbol))),
+      etf_updates: etfUpdatesSpec({ find: (id) => etfs.find(id), near: (id) => etfs.near(id) }),
       daily_update_tracking: DAILY_UPDATE_TRACKING,
     };
     const chosen = tables.map((t) => specs[t]);
-    await checkSource(source, o.sourceSchema, chosen);
+    await checkSource(source, o.sourceSchema, chosen, o.dryRun);
     await checkTarget(target, chosen);
+    if (tables.includes('etf_updates')) {
+      const { rows } = await target.query<{ symbol: string }>('SELECT symbol FROM etfs');
+      etfs = etfLookup(rows.map((e) => e.symbol));
+    }
     for (const spec of chosen)
       report.tables[spec.legacy] = newTableReport(spec.target, dir, spec.legacy);
     let failed = false;
@@ -473,8 +561,8 @@ export async function runLegacyImport(options: LegacyImportOptions): Promise<Leg
       t.alreadyThere.close();
       t.warnings.close();
     }
-    await source.end().catch(() => undefined);
-    await target.end().catch(() => undefined);
+    await source?.end().catch(() => undefined);
+    await target?.end().catch(() => undefined);
   }
   return { report, dispose: () => removeSpools(dir) };
 }

@@ -274,7 +274,10 @@ function times(
   };
   const createdIso = read(created);
   const updatedIso = updated ? read(updated) : null;
-  if (!createdIso) warnings.push(`${created.name} missing: the import time stands in`);
+  if (!createdIso) {
+    const standIn = updatedIso ? updated!.name : 'the import time';
+    warnings.push(`${created.name} missing: ${standIn} stands in`);
+  }
   const createdAt = createdIso ?? updatedIso ?? ctx.importedAt;
   const updatedAt = updatedIso ?? createdAt;
   return { createdAt, updatedAt };
@@ -449,45 +452,59 @@ export interface LegacyEtfUpdate {
   notes: string | null;
 }
 
-const ETF_TYPES: Record<string, EtfUpdateType> = {
-  daily: 'daily',
-  daily_update: 'daily',
-  incremental: 'daily',
-  latest: 'daily',
-  backfill: 'backfill',
-  historical: 'backfill',
-  history: 'backfill',
-  full: 'backfill',
-  initial: 'backfill',
-  bulk: 'backfill',
-  range: 'backfill',
-  repair: 'repair',
-  missing: 'repair',
-  missing_dates: 'repair',
-  gap_fill: 'repair',
-  gaps: 'repair',
-  fix: 'repair',
-};
+/**
+ * Lookups keyed by legacy free text are Maps: a plain object would answer `constructor`,
+ * `toString` or `__proto__` with what it inherits from Object.prototype.
+ */
+const ETF_TYPES = new Map(
+  Object.entries<EtfUpdateType>({
+    daily: 'daily',
+    daily_update: 'daily',
+    incremental: 'daily',
+    latest: 'daily',
+    backfill: 'backfill',
+    historical: 'backfill',
+    history: 'backfill',
+    full: 'backfill',
+    initial: 'backfill',
+    bulk: 'backfill',
+    range: 'backfill',
+    repair: 'repair',
+    missing: 'repair',
+    missing_dates: 'repair',
+    gap_fill: 'repair',
+    gaps: 'repair',
+    fix: 'repair',
+  }),
+);
 
 /** The legacy update_type to one of daily/backfill/repair; an unknown one is a backfill (of its range). */
 export function mapEtfUpdateType(raw: string): { type: EtfUpdateType; known: boolean } {
-  const type = ETF_TYPES[normalizeWord(raw ?? '')];
+  const type = ETF_TYPES.get(normalizeWord(raw ?? ''));
   return type ? { type, known: true } : { type: 'backfill', known: false };
 }
 
-/** Finds the new system's symbol for a legacy etf_id: exact, else the one differing in case only. */
-export type EtfLookup = (legacyId: string) => string | null;
+/**
+ * The new system's symbol for a legacy etf_id: exactly the same text, or null (the row is
+ * skipped). `near` names a symbol that differs in case or surrounding spaces only, for the
+ * skip reason: it is not taken as the same ETF (`SPY` and `spy` were two rows of the
+ * legacy etfs, whose id is case-sensitive).
+ */
+export interface EtfLookup {
+  find(legacyId: string): string | null;
+  near(legacyId: string): string | null;
+}
 
 export function etfLookup(symbols: Iterable<string>): EtfLookup {
   const exact = new Set(symbols);
-  const folded = new Map<string, string | null>();
+  const folded = new Map<string, string[]>();
   for (const s of exact) {
-    const k = s.toUpperCase();
-    folded.set(k, folded.has(k) ? null : s); // two symbols differing in case: ambiguous
+    const k = s.trim().toUpperCase();
+    folded.set(k, [...(folded.get(k) ?? []), s]);
   }
-  return (id) => {
-    if (exact.has(id)) return id;
-    return folded.get(String(id).trim().toUpperCase()) ?? null;
+  return {
+    find: (id) => (exact.has(id) ? id : null),
+    near: (id) => folded.get(String(id).trim().toUpperCase())?.join(', ') ?? null,
   };
 }
 
@@ -500,14 +517,14 @@ export function mapEtfUpdate(
   const warnings: string[] = [];
   const common = { id: raw.id, from: String(raw.status), to: mapping.status, warnings };
   const skip = (code: string, reason: string): Skip => ({ ...common, kind: 'skip', code, reason });
-  const etfId = etfs(raw.etf_id);
+  const etfId = etfs.find(raw.etf_id);
   if (!etfId) {
+    const near = etfs.near(raw.etf_id);
     return skip(
       'unknown_etf',
-      `etf_id ${JSON.stringify(raw.etf_id)} is not in etfs (an ETF cannot be created without its ISIN, which the legacy table lacks)`,
+      `etf_id ${JSON.stringify(raw.etf_id)} is not in etfs (an ETF cannot be created without its ISIN, which the legacy table lacks)${near ? `; etfs has ${near}, which differs in case or spaces only and is not taken as the same ETF` : ''}`,
     );
   }
-  if (etfId !== raw.etf_id) warnings.push(`etf_id ${JSON.stringify(raw.etf_id)} read as ${etfId}`);
   const startDate = parseSqlDate(raw.start_date);
   const endDate = parseSqlDate(raw.end_date);
   if (!startDate || !endDate) {
@@ -539,9 +556,14 @@ export function mapEtfUpdate(
   if (raw.completed_at != null && !completed) {
     warnings.push(`completed_at ${JSON.stringify(raw.completed_at)} does not parse`);
   }
-  if (!created) warnings.push('created_at missing: the import time stands in');
+  if (!created) {
+    warnings.push(
+      `created_at missing: ${completed ? 'completed_at' : 'the import time'} stands in`,
+    );
+  }
   const createdAt = created ?? completed ?? ctx.importedAt;
-  const attempts = retries + 1;
+  // retry_count counts the runs after the first: a row that never started ran `retries` times.
+  const attempts = retries + (mapping.ran ? 1 : 0);
   const row: EtfUpdateRow = {
     legacyRef: `etf_updates:${raw.id}`,
     status: mapping.status,
@@ -549,7 +571,7 @@ export function mapEtfUpdate(
     updatedAt: completed ?? createdAt,
     completedAt: completed ?? createdAt,
     attempts,
-    maxAttempts: attempts,
+    maxAttempts: Math.max(attempts, 1),
     progress: mapping.status === JobStatus.COMPLETED ? 100 : 0,
     errorMessage: raw.error ?? null,
     notes: joinNotes(raw.notes, mapping.note, ...warnings),
@@ -580,13 +602,13 @@ export interface LegacyDailyUpdate {
 }
 
 /** Legacy daily types that match a registered source; any other arrives under its own name. */
-const DAILY_TYPES: Record<string, string> = {
-  exchange_rates: 'exchange-rates',
-  exchange_rate: 'exchange-rates',
-};
+const DAILY_TYPES = new Map<string, string>([
+  ['exchange_rates', 'exchange-rates'],
+  ['exchange_rate', 'exchange-rates'],
+]);
 
 export function mapDailyType(raw: string): string {
-  return DAILY_TYPES[normalizeWord(raw ?? '')] ?? raw;
+  return DAILY_TYPES.get(normalizeWord(raw ?? '')) ?? raw;
 }
 
 export function dailyLegacyId(raw: Pick<LegacyDailyUpdate, 'date' | 'update_type'>): string {

@@ -3,6 +3,7 @@
  * entries: they are spooled to a temporary file as they come and streamed back into the
  * JSON document when it is printed, so memory stays flat whatever the table's size.
  */
+import { randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,7 +95,10 @@ export interface TableReport {
   skipped: Spool;
   /** Rows imported with something odd about them (also written in the row's notes). */
   warnings: Spool;
-  /** old status → new status → rows read. */
+  /**
+   * old status → new status → rows read. Null-prototype objects (statusCounts): the keys are
+   * legacy free text, and `constructor` or `__proto__` must count like any other status.
+   */
   statuses: Record<string, Record<string, number>>;
   /** Imported rows that retention (RETENTION_DAYS) would delete at its next pass. */
   olderThanRetention: number;
@@ -102,6 +106,17 @@ export interface TableReport {
   verification: Verification | null;
   error?: string;
   seconds: number;
+}
+
+/** An object without a prototype, for counts keyed by legacy text. */
+export function statusCounts(): Record<string, Record<string, number>> {
+  return Object.create(null) as Record<string, Record<string, number>>;
+}
+
+/** Counts one row read: its old status and what it maps to. */
+export function countStatus(report: TableReport, from: string, to: string): void {
+  const tos = (report.statuses[from] ??= Object.create(null) as Record<string, number>);
+  tos[to] = (tos[to] ?? 0) + 1;
 }
 
 export function newTableReport(target: string, dir: string, table: LegacyTable): TableReport {
@@ -114,7 +129,7 @@ export function newTableReport(target: string, dir: string, table: LegacyTable):
     alreadyThere: new Spool(join(dir, `${table}.already-there.ndjson`)),
     skipped: new Spool(join(dir, `${table}.skipped.ndjson`)),
     warnings: new Spool(join(dir, `${table}.warnings.ndjson`)),
-    statuses: {},
+    statuses: statusCounts(),
     olderThanRetention: 0,
     archive: null,
     verification: null,
@@ -150,7 +165,6 @@ async function write(out: Writable, text: string): Promise<void> {
 }
 
 const LISTS = ['skipped', 'alreadyThere', 'warnings'] as const;
-const marker = (table: string, list: string) => `@@spool:${table}:${list}@@`;
 
 /**
  * Prints the report as one JSON document, the per-row lists streamed from their spools:
@@ -158,6 +172,10 @@ const marker = (table: string, list: string) => `@@spool:${table}:${list}@@`;
  * [{ id, reason, code }], skipped: [{ id, reason, code }], statuses, … } } }`.
  */
 export async function writeJsonReport(report: ImportReport, out: Writable): Promise<void> {
+  // Where each list goes: a placeholder string no legacy text can spell (a status or an
+  // error that read like it would otherwise be replaced by a list, breaking the document).
+  const nonce = randomBytes(12).toString('hex');
+  const marker = (table: string, list: string) => `@@spool:${nonce}:${table}:${list}@@`;
   const spools = new Map<string, Spool>();
   const tables: Record<string, unknown> = {};
   for (const [name, t] of Object.entries(report.tables)) {
@@ -170,7 +188,7 @@ export async function writeJsonReport(report: ImportReport, out: Writable): Prom
     tables[name] = plain;
   }
   const text = JSON.stringify({ ...report, tables });
-  const parts = text.split(/"(@@spool:[a-z_]+:[A-Za-z]+@@)"/);
+  const parts = text.split(new RegExp(`"(@@spool:${nonce}:[a-z_]+:[A-Za-z]+@@)"`));
   for (let i = 0; i < parts.length; i += 1) {
     if (i % 2 === 0) {
       await write(out, parts[i]);

@@ -48,6 +48,8 @@ export interface TableSpec<R extends ImportedRow> {
    */
   groupOf: ((raw: Record<string, unknown>) => string) | null;
   map: (raw: Record<string, unknown>, ctx: MapContext) => Mapped<R>;
+  /** Which legacy row of a key is imported (the others are skipped as duplicates of it). */
+  duplicateRule: string;
   /** The target's natural key (one row per key), or null when it keeps several. */
   keyColumns: readonly { name: string; type: string; value: (row: R) => string }[] | null;
   columns: readonly TargetColumn<R>[];
@@ -123,6 +125,8 @@ export const TASK_STATUS: TableSpec<ExchangeRateRow> = {
   orderBy: null,
   groupOf: null,
   map: (raw, ctx) => mapTaskStatus(raw as unknown as LegacyTaskStatus, ctx),
+  duplicateRule:
+    'best outcome: COMPLETED, FAILED, CANCELLED; then latest updated_at; then highest id',
   keyColumns: [
     { name: 'update_date', type: 'date', value: (r) => r.updateDate },
     { name: 'base_currency', type: 'text', value: (r) => r.baseCurrency },
@@ -168,6 +172,7 @@ export function etfUpdatesSpec(etfs: EtfLookup): TableSpec<EtfUpdateRow> {
     orderBy: null,
     groupOf: null,
     map: (raw, ctx) => mapEtfUpdate(raw as unknown as LegacyEtfUpdate, ctx, etfs),
+    duplicateRule: 'none: every row is kept',
     keyColumns: null,
     columns: [
       ...baseColumns<EtfUpdateRow>(),
@@ -205,6 +210,8 @@ export const DAILY_UPDATE_TRACKING: TableSpec<DailyRow> = {
   orderBy: 'date, update_type',
   groupOf: (raw) => String(raw.date),
   map: (raw, ctx) => mapDailyUpdate(raw as unknown as LegacyDailyUpdate, ctx),
+  duplicateRule:
+    'best outcome: COMPLETED, FAILED, CANCELLED; then update_type already the new name; then first in update_type order',
   keyColumns: [
     { name: 'update_date', type: 'date', value: (r) => r.updateDate },
     { name: 'update_type', type: 'text', value: (r) => r.updateType },

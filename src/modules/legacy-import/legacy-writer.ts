@@ -111,7 +111,7 @@ export class LegacyWriter<R extends ImportedRow> {
         this.report.skipped.add({
           id: l.id,
           code: 'duplicate',
-          reason: `duplicate of ${l.key.replace('|', '/')} in ${this.spec.legacy}: ${this.spec.legacy}:${winner} is imported instead (the best outcome, then the latest)`,
+          reason: `duplicate of ${l.key.replace('|', '/')} in ${this.spec.legacy}: ${this.spec.legacy}:${winner} is the row taken for this key (${this.spec.duplicateRule})`,
         });
       }
     }
