@@ -1,5 +1,4 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { Client } from 'pg';
 import { DailySources, type DailySource } from '../src/common/daily/daily-source';
 import { appClock } from '../src/common/util/clock';
@@ -7,6 +6,7 @@ import { DailyUpdatesService } from '../src/modules/daily-updates/daily-updates.
 import { ExchangeRatesService } from '../src/modules/exchange-rates/exchange-rates.service';
 import { ecbHist90d } from './utils/ecb-files';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
+import { SourceServer } from './utils/source-server';
 import { startTestApp, TestApp } from './utils/test-app';
 import { expectProblem } from './utils/uploads';
 import { waitFor } from './utils/wait-for';
@@ -23,12 +23,11 @@ const PRICE_HEADER = 'Date,Open,High,Low,Close,Volume\n';
  * partial days, re-runs.
  */
 describe('daily-update calendar', () => {
-  const requests: string[] = [];
   const prices = new Map<string, string>();
   let ecbFile = '';
   let ecbDown = false;
   let hold: Promise<void> | null = null;
-  let server: Server;
+  let source: SourceServer;
   let env: Record<string, string>;
   let api: TestApp;
   let db: Client;
@@ -84,15 +83,10 @@ describe('daily-update calendar', () => {
   };
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      requests.push(req.url!);
-      handler(req, res);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
+    source = await SourceServer.start((req, res) => handler(req, res));
     env = isolatedEnv({
-      ECB_BASE_URL: `http://127.0.0.1:${port}/ecb`,
-      ETF_PRICES_URL: `http://127.0.0.1:${port}/prices/{symbol}.csv?from={from}&to={to}`,
+      ECB_BASE_URL: `${source.url}/ecb`,
+      ETF_PRICES_URL: source.pricesUrl,
       BACKOFF_BASE_MS: '20',
       BACKOFF_MAX_MS: '100',
     });
@@ -106,12 +100,11 @@ describe('daily-update calendar', () => {
     appClock.now = realNow;
     await db?.end();
     await api?.close();
-    await new Promise((r) => server.close(r));
-    server.closeAllConnections();
+    await source?.close();
     if (env) await cleanupEnv(env);
   });
   beforeEach(() => {
-    requests.length = 0;
+    source.requests.length = 0;
     hold = null;
     ecbDown = false;
   });
@@ -158,7 +151,7 @@ describe('daily-update calendar', () => {
     });
     expect(items.find((i) => i.date === '2026-04-09')).toMatchObject({ jobId: null });
     // The ECB was asked once per open day, never on a closed one.
-    expect(requests.filter((r) => r.includes('eurofxref'))).toHaveLength(3);
+    expect(source.requests.filter((r) => r.includes('eurofxref'))).toHaveLength(3);
     const { rows } = await db.query(
       `SELECT update_date::text AS d, success_count FROM exchange_rate_updates ORDER BY update_date`,
     );
@@ -171,9 +164,9 @@ describe('daily-update calendar', () => {
     expect(child.rows[0].parent_type).toBe('daily-update');
 
     // Again, and from another replica at once: nothing is created or run twice.
-    requests.length = 0;
+    source.requests.length = 0;
     expect(await Promise.all([slots.createDueSlots(), slots.createDueSlots()])).toEqual([[], []]);
-    expect(requests).toEqual([]);
+    expect(source.requests).toEqual([]);
     const attempts = await db.query(
       `SELECT max(attempts)::int AS n, count(*)::int AS slots FROM daily_updates`,
     );
@@ -222,7 +215,7 @@ describe('daily-update calendar', () => {
     });
     const nyse = items.find((i) => i.type === 'etf-prices:XNYS')!;
     expect(nyse.notes).toMatch(/^closed: .*Carter.*\(XNYS\)$/);
-    expect(requests.filter((r) => r.startsWith('/prices/SPY'))).toEqual([]);
+    expect(source.requests.filter((r) => r.startsWith('/prices/SPY'))).toEqual([]);
     expect(items.find((i) => i.type === 'etf-prices:XLON')).toMatchObject({
       dataFound: true,
       children: { total: 1, completed: 1, failed: 0 },
@@ -379,7 +372,7 @@ describe('daily-update calendar', () => {
       { timeoutMs: 30_000, what: 'the ECB update to give up' },
     );
     ecbDown = false;
-    requests.length = 0;
+    source.requests.length = 0;
     await runSlot('2026-03-20', 'exchange-rates');
     await slotsEnded();
     const [entry] = await calendar('from=2026-03-20&to=2026-03-20&type=exchange-rates');
@@ -388,6 +381,6 @@ describe('daily-update calendar', () => {
       dataFound: true,
       children: { total: 1, completed: 1, failed: 0 },
     });
-    expect(requests.filter((r) => r.includes('eurofxref'))).toHaveLength(1);
+    expect(source.requests.filter((r) => r.includes('eurofxref'))).toHaveLength(1);
   });
 });

@@ -1,10 +1,10 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { Client } from 'pg';
 import { appClock } from '../src/common/util/clock';
 import { isinProblem } from '../src/modules/etf-prices/isin';
 import { fixture } from './utils/fixtures';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
+import { servePriceFiles, SourceServer } from './utils/source-server';
 import { startTestApp, TestApp } from './utils/test-app';
 import { expectProblem } from './utils/uploads';
 import { waitFor } from './utils/wait-for';
@@ -48,19 +48,14 @@ function inPence(csv: string, when: (date: string) => boolean): string {
 describe('ETF prices (review)', () => {
   const files = new Map<string, string>();
   let handler: Handler | null = null;
-  let server: Server;
+  let source: SourceServer;
   let env: Record<string, string>;
   let api: TestApp;
   let db: Client;
   let admin: string;
   const realNow = appClock.now;
 
-  const defaultHandler: Handler = (req, res) => {
-    const symbol = decodeURIComponent(new URL(req.url!, 'http://x').pathname.split('/').pop()!);
-    const body = files.get(symbol.replace(/\.csv$/, ''));
-    if (body === undefined) return void res.writeHead(404).end('no such symbol');
-    res.writeHead(200, { 'content-type': 'text/csv' }).end(body);
-  };
+  const defaultHandler: Handler = servePriceFiles(files);
 
   const as = (token: string) => ({
     get: (path: string) => api.http.get(path).set('Authorization', `Bearer ${token}`),
@@ -97,11 +92,9 @@ describe('ETF prices (review)', () => {
   };
 
   beforeAll(async () => {
-    server = createServer((req, res) => (handler ?? defaultHandler)(req, res));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
+    source = await SourceServer.start((req, res) => (handler ?? defaultHandler)(req, res));
     env = isolatedEnv({
-      ETF_PRICES_URL: `http://127.0.0.1:${port}/prices/{symbol}.csv?from={from}&to={to}`,
+      ETF_PRICES_URL: source.pricesUrl,
       ETF_PRICES_TIMEOUT_MS: '500',
       BACKOFF_BASE_MS: '20',
       BACKOFF_MAX_MS: '100',
@@ -115,8 +108,7 @@ describe('ETF prices (review)', () => {
     appClock.now = realNow;
     await db?.end();
     await api?.close();
-    await new Promise((r) => server.close(r));
-    server.closeAllConnections();
+    await source?.close();
     if (env) await cleanupEnv(env);
   });
   beforeEach(() => {

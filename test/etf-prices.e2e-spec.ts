@@ -1,9 +1,9 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { Client } from 'pg';
 import { appClock } from '../src/common/util/clock';
 import { fixture } from './utils/fixtures';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
+import { servePriceFiles, SourceServer } from './utils/source-server';
 import { startTestApp, TestApp } from './utils/test-app';
 import { expectProblem, settled as uploadSettled, upload } from './utils/uploads';
 import { waitFor } from './utils/wait-for';
@@ -56,10 +56,9 @@ const ETFS = {
  * repair, quality flags, bad sources, one active update per range, operator closures.
  */
 describe('ETF prices', () => {
-  const requests: string[] = [];
   const files = new Map<string, string>();
   let handler: Handler | null = null;
-  let server: Server;
+  let source: SourceServer;
   let env: Record<string, string>;
   let api: TestApp;
   let db: Client;
@@ -67,12 +66,7 @@ describe('ETF prices', () => {
   let user: string;
   const realNow = appClock.now;
 
-  const defaultHandler: Handler = (req, res) => {
-    const symbol = decodeURIComponent(new URL(req.url!, 'http://x').pathname.split('/').pop()!);
-    const body = files.get(symbol.replace(/\.csv$/, ''));
-    if (body === undefined) return void res.writeHead(404).end('no such symbol');
-    res.writeHead(200, { 'content-type': 'text/csv' }).end(body);
-  };
+  const defaultHandler: Handler = servePriceFiles(files);
 
   const as = (token: string) => ({
     get: (path: string) => api.http.get(path).set('Authorization', `Bearer ${token}`),
@@ -105,14 +99,9 @@ describe('ETF prices', () => {
     );
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      requests.push(req.url!);
-      (handler ?? defaultHandler)(req, res);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
+    source = await SourceServer.start((req, res) => (handler ?? defaultHandler)(req, res));
     env = isolatedEnv({
-      ETF_PRICES_URL: `http://127.0.0.1:${port}/prices/{symbol}.csv?from={from}&to={to}`,
+      ETF_PRICES_URL: source.pricesUrl,
       ETF_PRICES_TIMEOUT_MS: '500',
       BACKOFF_BASE_MS: '20',
       BACKOFF_MAX_MS: '100',
@@ -131,12 +120,11 @@ describe('ETF prices', () => {
     appClock.now = realNow;
     await db?.end();
     await api?.close();
-    await new Promise((r) => server.close(r));
-    server.closeAllConnections();
+    await source?.close();
     if (env) await cleanupEnv(env);
   });
   beforeEach(() => {
-    requests.length = 0;
+    source.requests.length = 0;
     handler = null;
     files.clear();
     appClock.now = realNow;
@@ -229,7 +217,7 @@ describe('ETF prices', () => {
         missingDates: [],
         counts: { fetched: 252, inserted: 252, updated: 0, unchanged: 0, flagged: 0 },
       });
-      expect(requests).toEqual(['/prices/SPY.csv?from=2010-01-01&to=2010-12-31']);
+      expect(source.requests).toEqual(['/prices/SPY.csv?from=2010-01-01&to=2010-12-31']);
       const prices = await as(user).get('/api/v1/etfs/SPY/prices?from=2010-12-23&to=2010-12-31');
       expect(prices.status).toBe(200);
       expect(prices.body.missingDates).toEqual([]);
@@ -281,7 +269,7 @@ describe('ETF prices', () => {
       expect(prices.body.items).toHaveLength(20);
 
       files.set('EWG', EWG);
-      requests.length = 0;
+      source.requests.length = 0;
       const repair = await update('EWG', { type: 'repair', from: '2022-03-01', to: '2022-03-31' });
       expect(repair).toMatchObject({ status: 'COMPLETED', missingDates: [] });
       expect(repair.counts).toEqual({
@@ -291,7 +279,7 @@ describe('ETF prices', () => {
         unchanged: 0,
         flagged: 0,
       });
-      expect(requests).toEqual(['/prices/EWG.csv?from=2022-03-08&to=2022-03-16']);
+      expect(source.requests).toEqual(['/prices/EWG.csv?from=2022-03-08&to=2022-03-16']);
 
       const nothing = await update('EWG', { type: 'repair', from: '2022-03-01', to: '2022-03-31' });
       expect(nothing).toMatchObject({ status: 'COMPLETED', counts: { fetched: 0 } });
@@ -332,14 +320,14 @@ describe('ETF prices', () => {
 
       // The provider corrects its file: a repair re-fetches the flagged days only.
       files.set('VWCE.DE', VWCE);
-      requests.length = 0;
+      source.requests.length = 0;
       const repair = await update('VWCE.DE', {
         type: 'repair',
         from: '2024-01-01',
         to: '2024-01-31',
       });
       expect(repair.counts).toMatchObject({ fetched: 10, updated: 10, flagged: 0 });
-      expect(requests).toEqual(['/prices/VWCE.DE.csv?from=2024-01-08&to=2024-01-19']);
+      expect(source.requests).toEqual(['/prices/VWCE.DE.csv?from=2024-01-08&to=2024-01-19']);
     });
 
     it('fails a bad source clearly after its retries and writes nothing half-parsed', async () => {

@@ -1,6 +1,5 @@
 import { strToU8, zipSync } from 'fflate';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { readEcbXml } from '../src/modules/exchange-rates/ecb-xml';
@@ -9,6 +8,7 @@ import { ecbClock } from '../src/modules/exchange-rates/ecb-schedule';
 import { ExchangeRatesScheduler } from '../src/modules/exchange-rates/exchange-rates.scheduler';
 import { fixture } from './utils/fixtures';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
+import { SourceServer } from './utils/source-server';
 import { startTestApp, TestApp } from './utils/test-app';
 import { waitFor } from './utils/wait-for';
 
@@ -42,9 +42,8 @@ function histZip(days: EcbDay[]): Uint8Array {
  * a closing day, not published yet, bad sources, a 90-day range, the history ZIP.
  */
 describe('ECB exchange-rate updates', () => {
-  const requests: string[] = [];
   let handler: Handler = (_req, res) => res.writeHead(404).end();
-  let server: Server;
+  let source: SourceServer;
   let env: Record<string, string>;
   let api: TestApp;
   let db: Client;
@@ -102,14 +101,9 @@ describe('ECB exchange-rate updates', () => {
     );
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      requests.push(req.url!);
-      handler(req, res);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
+    source = await SourceServer.start((req, res) => handler(req, res));
     env = isolatedEnv({
-      ECB_BASE_URL: `http://127.0.0.1:${port}/stats/eurofxref`,
+      ECB_BASE_URL: `${source.url}/stats/eurofxref`,
       ECB_TIMEOUT_MS: '300',
       BACKOFF_BASE_MS: '20',
       BACKOFF_MAX_MS: '100',
@@ -123,12 +117,11 @@ describe('ECB exchange-rate updates', () => {
     ecbClock.now = realNow;
     await db?.end();
     await api?.close();
-    await new Promise((r) => server.close(r));
-    server.closeAllConnections();
+    await source?.close();
     if (env) await cleanupEnv(env);
   });
   beforeEach(() => {
-    requests.length = 0;
+    source.requests.length = 0;
   });
 
   it('stores a day from the daily file, 30 rates exactly as published', async () => {
@@ -143,7 +136,7 @@ describe('ECB exchange-rate updates', () => {
       total_count: 30,
       source: 'daily',
     });
-    expect(requests).toEqual(['/stats/eurofxref/eurofxref-daily.xml']);
+    expect(source.requests).toEqual(['/stats/eurofxref/eurofxref-daily.xml']);
     const [published] = await daysOf(DAILY);
     const stored = await db.query(
       `SELECT quote, rate::text AS rate, rate = ($2::jsonb ->> quote)::numeric AS equal
@@ -161,7 +154,7 @@ describe('ECB exchange-rate updates', () => {
     const [again] = await post({ date: '2024-02-27' });
     expect(again.id).toBe((await dayRow('2024-02-27')).id);
     expect(again.status).toBe('COMPLETED');
-    expect(requests).toEqual([]);
+    expect(source.requests).toEqual([]);
   });
 
   it('a TARGET holiday or a weekend completes with zero rates and why, without a download', async () => {
@@ -175,7 +168,7 @@ describe('ECB exchange-rate updates', () => {
       notes: 'closed: Good Friday (TARGET holiday)',
     });
     expect((await settled('2024-03-30', ['COMPLETED', 'FAILED'])).notes).toBe('closed: weekend');
-    expect(requests).toEqual([]);
+    expect(source.requests).toEqual([]);
   });
 
   it('a daily file older than the day: RETRYING "not published yet", then the day once it is out', async () => {
@@ -217,10 +210,10 @@ describe('ECB exchange-rate updates', () => {
     expect(row).toMatchObject({ id: failed.id, success_count: 30, error_message: null });
     expect(await rateCount('2024-02-29')).toBe(30);
     // A completed row is returned as it is.
-    requests.length = 0;
+    source.requests.length = 0;
     const [again] = await post({ date: '2024-02-29' });
     expect(again).toMatchObject({ id: failed.id, status: 'COMPLETED' });
-    expect(requests).toEqual([]);
+    expect(source.requests).toEqual([]);
   });
 
   it('an ended day older than a week is returned as it is', async () => {
@@ -265,7 +258,7 @@ describe('ECB exchange-rate updates', () => {
       expect(row.status).toBe('FAILED');
       expect(row.attempts).toBe(10);
       expect(row.error_message).toMatch(reason);
-      expect(requests.length).toBe(10);
+      expect(source.requests.length).toBe(10);
       expect(await rateCount(date)).toBe(0);
     },
   );
@@ -276,7 +269,7 @@ describe('ECB exchange-rate updates', () => {
     const [job] = await post({ from: '2023-12-15', to: '2024-01-31' });
     expect(job.type).toBe('exchange-rate-backfill');
     const done = await jobStatus(job.id, 'COMPLETED');
-    expect(requests).toEqual(['/stats/eurofxref/eurofxref-hist-90d.xml']);
+    expect(source.requests).toEqual(['/stats/eurofxref/eurofxref-hist-90d.xml']);
     const rows = (
       await db.query(
         `SELECT update_date::text AS d, status, success_count, notes, parent_id, source
@@ -321,11 +314,11 @@ describe('ECB exchange-rate updates', () => {
     });
 
     // Again: same rates by value, nothing changed.
-    requests.length = 0;
+    source.requests.length = 0;
     const [again] = await post({ from: '2023-12-15', to: '2024-01-31' });
     const second = await jobStatus(again.id, 'COMPLETED');
     expect(second.result.counts).toMatchObject({ inserted: 0, updated: 0 });
-    expect(requests).toHaveLength(1);
+    expect(source.requests).toHaveLength(1);
   });
 
   it('an old range from the history ZIP: one download, one row per day', async () => {
@@ -334,7 +327,7 @@ describe('ECB exchange-rate updates', () => {
     handler = serve({ 'eurofxref-hist.zip': histZip(days) });
     const [job] = await post({ from: '2016-06-01', to: '2016-06-30' });
     const done = await jobStatus(job.id, 'COMPLETED');
-    expect(requests).toEqual(['/stats/eurofxref/eurofxref-hist.zip']);
+    expect(source.requests).toEqual(['/stats/eurofxref/eurofxref-hist.zip']);
     expect(done).toMatchObject({ source: 'hist', daysStored: 22, daysClosed: 8 });
     const rows = await db.query(
       `SELECT count(*) FILTER (WHERE status = 'COMPLETED') AS completed, count(*) AS n
@@ -364,7 +357,7 @@ describe('ECB exchange-rate updates', () => {
     expect(failed.errorMessage).toMatch(
       /holds 2024-02-27, after today 2024-02-15: refusing a file from the future/,
     );
-    expect(requests).toHaveLength(5);
+    expect(source.requests).toHaveLength(5);
     const stored = await db.query(
       `SELECT count(*) FROM exchange_rates WHERE rate_date BETWEEN '2024-02-01' AND '2024-02-14'`,
     );

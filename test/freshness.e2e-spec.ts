@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -11,6 +10,7 @@ import { appClock } from '../src/common/util/clock';
 import { DailyUpdatesService } from '../src/modules/daily-updates/daily-updates.service';
 import { ecbHistory, ecbXml } from './utils/ecb-files';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
+import { SourceServer } from './utils/source-server';
 import { startTestApp, TestApp } from './utils/test-app';
 import { waitFor } from './utils/wait-for';
 
@@ -44,11 +44,10 @@ function parseMetrics(text: string): Map<string, number> {
  * Good Friday and Easter Monday, like TARGET); the Xetra provider lacks 2026-04-08 at first.
  */
 describe('freshness of the daily sources', () => {
-  const requests: string[] = [];
   /** Per symbol: its exchange and the days the provider has no price for. */
   const etfs = new Map<string, { mic: string; missing: Set<string> }>();
   let ecbToday = '';
-  let server: Server;
+  let source: SourceServer;
   let env: Record<string, string>;
   let api: TestApp;
   let db: Client;
@@ -132,15 +131,10 @@ describe('freshness of the daily sources', () => {
   };
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      requests.push(req.url!);
-      void handler(req, res);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
+    source = await SourceServer.start((req, res) => handler(req, res));
     env = isolatedEnv({
-      ECB_BASE_URL: `http://127.0.0.1:${port}/ecb`,
-      ETF_PRICES_URL: `http://127.0.0.1:${port}/prices/{symbol}.csv?from={from}&to={to}`,
+      ECB_BASE_URL: `${source.url}/ecb`,
+      ETF_PRICES_URL: source.pricesUrl,
       BACKOFF_BASE_MS: '20',
       BACKOFF_MAX_MS: '100',
     });
@@ -168,8 +162,7 @@ describe('freshness of the daily sources', () => {
     appClock.now = realNow;
     await db?.end();
     await api?.close();
-    await new Promise((r) => server.close(r));
-    server.closeAllConnections();
+    await source?.close();
     if (env) await cleanupEnv(env);
   });
 
@@ -277,9 +270,9 @@ describe('freshness of the daily sources', () => {
       failedSlots: 1,
     });
     // Each file was fetched once per open day and source.
-    expect(requests.filter((r) => r.startsWith('/ecb/'))).toHaveLength(3);
-    expect(requests.filter((r) => r.startsWith('/prices/SPY'))).toHaveLength(4);
-    expect(requests.filter((r) => r.startsWith('/prices/VWCE.DE'))).toHaveLength(3);
+    expect(source.requests.filter((r) => r.startsWith('/ecb/'))).toHaveLength(3);
+    expect(source.requests.filter((r) => r.startsWith('/prices/SPY'))).toHaveLength(4);
+    expect(source.requests.filter((r) => r.startsWith('/prices/VWCE.DE'))).toHaveLength(3);
 
     const { text, samples } = await scrape();
     for (const source of [ECB, XETR, XNYS]) {
