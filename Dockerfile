@@ -27,4 +27,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # exec form: node is PID 1's child of nothing, so SIGTERM reaches the app directly.
-CMD ["node", "dist/src/main.js"]
+# --max-semi-space-size: as scripts/run.sh's SERVICE_NODE_FLAGS (why: there).
+CMD ["node", "--max-semi-space-size=8", "dist/src/main.js"]

@@ -155,6 +155,41 @@ function sampleApi(url: string, token: string): Sampler {
   };
 }
 
+/**
+ * Samples the importer's memory from its /metrics every 250 ms until stopped; reports the
+ * sample with the highest RSS and what V8 held then (heap used / total, external memory:
+ * Buffers and other memory outside the JS heap). Where the RSS above idle goes.
+ */
+function sampleMemory(url: string): Sampler {
+  const mib = (text: string, name: string) =>
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+  let peak = { rss: 0, used: 0, total: 0, external: 0 };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const text = await (await fetch(`${url}/metrics`)).text().catch(() => '');
+      const rss = mib(text, 'process_resident_memory_bytes');
+      if (rss > peak.rss) {
+        peak = {
+          rss,
+          used: mib(text, 'nodejs_heap_size_used_bytes'),
+          total: mib(text, 'nodejs_heap_size_total_bytes'),
+          external: mib(text, 'nodejs_external_memory_bytes'),
+        };
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      const f = (n: number) => n.toFixed(0);
+      return `highest sampled RSS ${f(peak.rss)} MiB: JS heap used ${f(peak.used)} of ${f(peak.total)} MiB, external ${f(peak.external)} MiB`;
+    },
+  };
+}
+
 interface SetUp {
   name: string;
   apiUrl: string;
@@ -182,6 +217,7 @@ async function uploadOnce(
   form.set('mode', 'partial');
   form.set('file', await openAsBlob(path), `transactions-${rows}.csv`);
   const sampler = sampleLatency ? sampleApi(setUp.apiUrl, token) : undefined;
+  const memory = sampleMemory(setUp.importer.url);
   const started = performance.now();
   const res = await fetch(`${setUp.apiUrl}/api/v1/uploads`, {
     method: 'POST',
@@ -199,6 +235,7 @@ async function uploadOnce(
   }
   const seconds = (performance.now() - started) / 1000;
   const latency = await sampler?.stop();
+  const memoryAtPeak = await memory.stop();
   if (row[0].status !== 'COMPLETED') throw new Error(`upload ${row[0].status}`);
   const copySeconds = await rawCopy(db, databaseUrl, path);
   const rate = rows / seconds;
@@ -211,6 +248,7 @@ async function uploadOnce(
       `RATIO ${(rate / copyRate).toFixed(2)}; importing process peak RSS so far ${peakRssMiB(pid)} MiB; counts ${JSON.stringify(row[0].counts)}`,
   );
   if (latency) console.log(`  API during the upload: ${latency}`);
+  console.log(`  importer memory: ${memoryAtPeak}`);
   const imported = setUp.importer.logs().findLast((l) => l.msg === 'upload imported');
   if (imported) {
     const { totalMs, writeMs, readStalledMs, fastRows, slowRows } = imported;

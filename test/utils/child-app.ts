@@ -1,10 +1,19 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './private-redis';
 import { Env } from './test-env';
 import { waitFor } from './wait-for';
 
 const ROOT = join(__dirname, '..', '..');
+
+/** The V8 flags `npm start` runs the service with (SERVICE_NODE_FLAGS in scripts/run.sh). */
+export function serviceNodeFlags(): string[] {
+  const script = readFileSync(join(ROOT, 'scripts', 'run.sh'), 'utf8');
+  const flags = /^SERVICE_NODE_FLAGS="([^"]*)"$/m.exec(script)?.[1];
+  if (flags === undefined) throw new Error('scripts/run.sh sets no SERVICE_NODE_FLAGS');
+  return flags.split(/\s+/).filter(Boolean);
+}
 
 /** The app (with the test job type) running as its own OS process, as in production. */
 export class ChildApp {
@@ -25,14 +34,15 @@ export class ChildApp {
 
   /**
    * `entry` runs another script instead, e.g. the built `dist/src/main.js` (the production
-   * entry point, without the test job type or the TypeScript loader) for benchmarks.
+   * entry point, without the test job type or the TypeScript loader) for benchmarks, with
+   * the V8 flags `npm start` gives it.
    */
   static async start(env: Env, jobOptions: object = {}, entry?: string): Promise<ChildApp> {
     const port = await freePort();
     const proc = spawn(
       process.execPath,
       entry
-        ? [join(ROOT, entry)]
+        ? [...serviceNodeFlags(), join(ROOT, entry)]
         : ['-r', '@swc-node/register', join(ROOT, 'test/support/test-app.main.ts')],
       {
         cwd: ROOT,
