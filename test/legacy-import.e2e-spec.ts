@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { buildOrmConfig } from '../src/config/mikro-orm.config';
 import { ensureDatabase, migrateWithLock } from '../src/database/database-bootstrap';
 import { LegacyImportRefused, runLegacyImport } from '../src/modules/legacy-import/legacy-import';
+import { MaintenanceService } from '../src/modules/maintenance/maintenance.service';
 import type { LegacyTable } from '../src/modules/legacy-import/legacy-mappers';
 import { type ImportReport, writeJsonReport } from '../src/modules/legacy-import/legacy-report';
 import {
@@ -15,6 +16,7 @@ import {
   TARGET_ETFS_SQL,
 } from './utils/legacy-db';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
+import { startTestApp } from './utils/test-app';
 
 const ROOT = join(__dirname, '..');
 const TARGETS: Record<LegacyTable, string> = {
@@ -453,6 +455,44 @@ describe('legacy import (#16)', () => {
     }
     expect(await fingerprint(source, SOURCE_TABLES)).toEqual(before.s);
     expect(await fingerprint(target, TARGET_TABLES)).toEqual(before.t);
+  }, 120_000);
+
+  it('retention keeps the imported history, however old, and deletes old rows of the new system', async () => {
+    await q(
+      target,
+      `INSERT INTO exchange_rate_updates (id, status, update_date, completed_at)
+       VALUES (gen_random_uuid(), 'COMPLETED', '2031-01-09', '2001-01-01')`,
+    );
+    const imported = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          ['exchange_rate_updates', 'etf_updates', 'daily_updates'].map(async (table) => [
+            table,
+            Number(
+              (
+                await q<{ n: string }>(
+                  target,
+                  `SELECT count(*) AS n FROM ${table} WHERE legacy_ref IS NOT NULL`,
+                )
+              )[0].n,
+            ),
+          ]),
+        ),
+      );
+    const before = await imported();
+    expect(Object.values(before).every((n) => (n as number) > 0)).toBe(true);
+    const app = await startTestApp(env);
+    try {
+      await app.app.get(MaintenanceService).applyRetention();
+    } finally {
+      await app.close();
+    }
+    expect(await imported()).toEqual(before);
+    const left = await q<{ n: string }>(
+      target,
+      `SELECT count(*) AS n FROM exchange_rate_updates WHERE update_date = '2031-01-09'`,
+    );
+    expect(Number(left[0].n)).toBe(0);
   }, 120_000);
 });
 

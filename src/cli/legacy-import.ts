@@ -75,7 +75,6 @@ async function main(): Promise<number> {
       tables,
       sourceSchema: values['source-schema'],
       batchSize,
-      retentionDays: env.RETENTION_DAYS,
       logger,
       failAfter,
     });

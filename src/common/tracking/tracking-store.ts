@@ -53,6 +53,11 @@ export class TrackingStore {
     return `"${this.orm.getMetadata().get(entity).tableName}"`;
   }
 
+  /** Whether the type's table holds history imported from the old system (`legacy_ref`). */
+  hasLegacyRef(entity: EntityClass<TrackedJob>): boolean {
+    return 'legacyRef' in this.orm.getMetadata().get(entity).properties;
+  }
+
   private property(entity: EntityClass<TrackedJob>, property: string) {
     const prop = this.orm.getMetadata().get(entity).properties[property as keyof TrackedJob];
     if (!prop) throw new Error(`unknown tracked property ${property}`);

@@ -56,8 +56,6 @@ export interface LegacyImportOptions {
   sourceSchema?: string;
   /** Rows per FETCH and per INSERT. */
   batchSize?: number;
-  /** RETENTION_DAYS of the target, to warn about imported rows retention would delete. */
-  retentionDays?: number;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Test hook: throw once this many rows of this table are written (before its commit). */
   failAfter?: { table: LegacyTable; rows: number };
@@ -269,7 +267,7 @@ async function importTable<R extends ImportedRow>(
   ctx: MapContext,
   report: TableReport,
   o: Required<
-    Pick<LegacyImportOptions, 'dryRun' | 'sourceSchema' | 'batchSize' | 'retentionDays'>
+    Pick<LegacyImportOptions, 'dryRun' | 'sourceSchema' | 'batchSize'>
   > &
     LegacyImportOptions,
 ): Promise<void> {
@@ -292,13 +290,9 @@ async function importTable<R extends ImportedRow>(
       `SELECT EXISTS (SELECT 1 FROM ${spec.target} WHERE legacy_ref LIKE $1) AS has`,
       [`${spec.legacy}:%`],
     );
-    const cutoff = new Date(Date.parse(ctx.importedAt) - o.retentionDays * 86_400_000)
-      .toISOString()
-      .replace(/\.(\d{3})Z$/, '.$1000Z');
     const writer = new LegacyWriter(target, spec, report, {
       dryRun: o.dryRun,
       hasRefs: has[0].has,
-      retentionCutoff: cutoff,
       failAfter: o.failAfter?.table === spec.legacy ? o.failAfter.rows : undefined,
     });
     const settler = new Settler<R>(spec.legacy);
@@ -490,7 +484,6 @@ export async function runLegacyImport(options: LegacyImportOptions): Promise<Leg
     dryRun: false,
     sourceSchema: 'public',
     batchSize: 5000,
-    retentionDays: 90,
     ...options,
   };
   const tables = [...new Set(o.tables ?? LEGACY_TABLES)];
@@ -513,7 +506,6 @@ export async function runLegacyImport(options: LegacyImportOptions): Promise<Leg
     target: redacted(o.targetUrl),
     ok: false,
     changed: false,
-    retentionDays: o.retentionDays,
     tables: {},
   };
   try {

@@ -100,8 +100,6 @@ export interface TableReport {
    * legacy free text, and `constructor` or `__proto__` must count like any other status.
    */
   statuses: Record<string, Record<string, number>>;
-  /** Imported rows that retention (RETENTION_DAYS) would delete at its next pass. */
-  olderThanRetention: number;
   archive: { table: string; created: boolean; rowsAdded: number } | null;
   verification: Verification | null;
   error?: string;
@@ -130,7 +128,6 @@ export function newTableReport(target: string, dir: string, table: LegacyTable):
     skipped: new Spool(join(dir, `${table}.skipped.ndjson`)),
     warnings: new Spool(join(dir, `${table}.warnings.ndjson`)),
     statuses: statusCounts(),
-    olderThanRetention: 0,
     archive: null,
     verification: null,
     seconds: 0,
@@ -148,7 +145,6 @@ export interface ImportReport {
   ok: boolean;
   /** Whether this run changed anything (a second run says false). */
   changed: boolean;
-  retentionDays: number;
   tables: Partial<Record<LegacyTable, TableReport>>;
 }
 
@@ -239,11 +235,6 @@ export function textReport(report: ImportReport): string {
     for (const [from, tos] of Object.entries(t.statuses)) {
       for (const [to, n] of Object.entries(tos))
         lines.push(`    ${JSON.stringify(from)} → ${to}: ${n}`);
-    }
-    if (t.olderThanRetention) {
-      lines.push(
-        `  WARNING: ${t.olderThanRetention} imported rows are older than RETENTION_DAYS (${report.retentionDays}): retention deletes them at its next pass (the archive keeps them)`,
-      );
     }
     if (t.archive) {
       lines.push(

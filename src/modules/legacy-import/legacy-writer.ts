@@ -40,8 +40,6 @@ export class LegacyWriter<R extends ImportedRow> {
       dryRun: boolean;
       /** Whether the target has any row of this legacy table yet (else no ref lookups). */
       hasRefs: boolean;
-      /** Rows whose completed_at (or updated_at) is before this are past retention. */
-      retentionCutoff: string;
       failAfter?: number;
     },
   ) {
@@ -154,9 +152,6 @@ export class LegacyWriter<R extends ImportedRow> {
       }
       this.report.created += 1;
       this.checksum += rowHash(this.spec.checksumText(r));
-      if ((r.completedAt ?? r.updatedAt) < this.options.retentionCutoff) {
-        this.report.olderThanRetention += 1;
-      }
     });
     const { failAfter } = this.options;
     if (failAfter !== undefined && this.report.created >= failAfter) {

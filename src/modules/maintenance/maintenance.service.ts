@@ -166,7 +166,9 @@ export class MaintenanceService {
 
   /**
    * Retention: terminal rows older than RETENTION_DAYS are deleted in batches with their
-   * attempts, then their files. Non-terminal rows are never touched, whatever their age.
+   * attempts, then their files. Non-terminal rows are never touched, whatever their age, nor
+   * is the history imported from the old system (rows with a `legacy_ref`): it is all old,
+   * and the import is how it is kept (docs/legacy-import.md).
    */
   async applyRetention(now = new Date()): Promise<RetentionReport> {
     const cutoff = new Date(now.getTime() - this.config.env.RETENTION_DAYS * 86_400_000);
@@ -174,13 +176,14 @@ export class MaintenanceService {
     for (const type of this.ops.registry.all()) {
       const { entity } = type.definition;
       const table = this.ops.store.table(entity);
+      const imported = this.ops.store.hasLegacyRef(entity) ? ' AND legacy_ref IS NULL' : '';
       for (;;) {
         const em = this.ops.store.em();
         const rows = await em.transactional(async (tx) => {
           const gone = await tx.execute<Record<string, unknown>[]>(
             `DELETE FROM ${table} WHERE id IN (
                SELECT id FROM ${table}
-                WHERE status IN (${placeholders(TERMINAL_STATUSES)}) AND coalesce(completed_at, updated_at) < ?
+                WHERE status IN (${placeholders(TERMINAL_STATUSES)}) AND coalesce(completed_at, updated_at) < ?${imported}
                 LIMIT ? FOR UPDATE SKIP LOCKED)
              RETURNING *`,
             [...TERMINAL_STATUSES, cutoff, BATCH],

@@ -25,7 +25,7 @@ export class MaintenanceSettings {
   MAINTENANCE_GRACE_MS: number = 30_000;
 
   @Doc(
-    'Terminal jobs (COMPLETED, FAILED, CANCELLED) older than this are deleted with their attempts and files. Non-terminal jobs are never deleted.',
+    'Terminal jobs (COMPLETED, FAILED, CANCELLED) older than this are deleted with their attempts and files. Non-terminal jobs are never deleted, nor is history imported from the old system (rows with a legacy_ref).',
   )
   @IntVar(1)
   RETENTION_DAYS: number = 90;
