@@ -8,8 +8,8 @@
  * 2. **daily**: 200 ETFs, one `daily` update each for the same past session, all POSTed at
  *    once (one HTTP fetch each), until the last has ended.
  *
- * Each round starts a fresh process for each part, so the peak RSS (VmHWM) above idle is
- * that part's own. Baselines in the same round, on the same server and database:
+ * The provider's files are made before each clock starts. Each round starts a fresh process
+ * for each part, so the peak RSS (VmHWM) above idle is that part's own. Baselines in the same round, on the same server and database:
  * - backfill: fetch the same CSV, split its lines and write the bars with one
  *   `INSERT … SELECT FROM unnest(…)` (no tracking, queue, validation or flags);
  * - daily: the same 200 fetches, 4 at a time (the worker's concurrency), each followed by
@@ -177,7 +177,10 @@ async function backfill(ctx: Ctx, round: number) {
   const symbol = `BF${round}`;
   const run = await withProcess(
     ctx,
-    (child) => createEtf(child.url, ctx.token, symbol, 900 + round),
+    async (child) => {
+      await createEtf(child.url, ctx.token, symbol, 900 + round);
+      barsOf(symbol);
+    },
     async (child) => {
       const t0 = Date.now();
       const job = await api(child.url, ctx.token, `/api/v1/etfs/${symbol}/updates`, {
@@ -197,6 +200,7 @@ async function backfill(ctx: Ctx, round: number) {
 }
 
 async function bareBackfill(ctx: Ctx, round: number): Promise<number> {
+  barsOf(`BARE${round}`);
   const t0 = performance.now();
   const text = await (
     await fetch(`${ctx.provider.url}/prices/BARE${round}.csv?from=${FROM}&to=${TO}`)
@@ -223,8 +227,10 @@ async function daily(ctx: Ctx, round: number) {
   return withProcess(
     ctx,
     async (child) => {
-      for (const [i, s] of symbols.entries())
+      for (const [i, s] of symbols.entries()) {
         await createEtf(child.url, ctx.token, s, round * 1000 + i);
+        barsOf(s); // the provider's files, made before the clock starts
+      }
     },
     async (child) => {
       const before = ctx.provider.fetches;
@@ -253,6 +259,7 @@ async function bareDaily(ctx: Ctx, round: number): Promise<number> {
   const pool = new Pool({ connectionString: ctx.env.DATABASE_URL, max: 4 });
   pool.on('error', () => undefined);
   const concurrency = ETF_UPDATE.concurrency ?? 4;
+  for (let i = 0; i < DAILY_ETFS; i += 1) barsOf(`BD${round}X${i}`);
   try {
     const t0 = performance.now();
     let next = 0;

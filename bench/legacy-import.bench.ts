@@ -6,7 +6,8 @@
  * idle value just before. The same at a tenth of the size shows whether memory stays flat.
  * Target: under 60 s, memory flat.
  *
- *   npm run bench:legacy-import [-- scale]      (scale 1 = the issue's size)
+ *   npm run bench:legacy-import [-- scale]      (scale 1 = the issue's size; with the V8
+ *   flags the CLI runs with: SERVICE_NODE_FLAGS in scripts/run.sh)
  */
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
