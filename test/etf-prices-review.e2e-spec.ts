@@ -6,7 +6,7 @@ import { fixture } from './utils/fixtures';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { servePriceFiles, SourceServer } from './utils/source-server';
 import { startTestApp, TestApp } from './utils/test-app';
-import { expectProblem } from './utils/uploads';
+import { expectProblem, rowErrors, settled as uploadSettled, upload } from './utils/uploads';
 import { waitFor } from './utils/wait-for';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -43,7 +43,9 @@ function inPence(csv: string, when: (date: string) => boolean): string {
  * ETF prices: what a review of #14 found wrong, each pinned by the test that failed before
  * its fix (500s on incomplete bodies, flags lost after a long pence block, a retry that
  * collides with the active twin, a bar of a session still trading, a daily slot run during
- * trading counted as having found its prices, a PATCH answered but never written).
+ * trading counted as having found its prices, a PATCH answered but never written, an
+ * uploaded bar of an unknown ETF that failed the whole upload, an uploaded bar that kept the
+ * quality flags of the values it replaced).
  */
 describe('ETF prices (review)', () => {
   const files = new Map<string, string>();
@@ -98,6 +100,8 @@ describe('ETF prices (review)', () => {
       ETF_PRICES_TIMEOUT_MS: '500',
       BACKOFF_BASE_MS: '20',
       BACKOFF_MAX_MS: '100',
+      // Uploads in batches of 3 rows: a few rows span several batches (and checkpoints).
+      UPLOAD_BATCH_ROWS: '3',
     });
     api = await startTestApp(env);
     db = new Client({ connectionString: env.DATABASE_URL });
@@ -330,5 +334,261 @@ describe('ETF prices (review)', () => {
     const other = isin('IE00B4L5Y98'); // IWDA.L's, added above
     expectProblem(await as(admin).patch('/api/v1/etfs/CSPX.L', { isin: other }), 409);
     expect((await as(admin).get('/api/v1/etfs/CSPX.L')).body.isin).toBe(body.isin);
+  });
+  const PRICE_HEADER = 'etf_id,price_date,open,high,low,close,adj_close,volume,source';
+  const NO_ETF = 'no ETF with this symbol: create it first (POST /api/v1/etfs)';
+
+  it('reports an uploaded bar of an unknown ETF as a row error and writes the other rows (partial)', async () => {
+    await as(admin).post('/api/v1/etfs', {
+      symbol: 'QQQ',
+      isin: isin('US46090E103'),
+      name: 'Invesco QQQ',
+      currency: 'USD',
+      quoteUnit: 'USD',
+      exchange: 'XNYS',
+    });
+    // Batches of 3 rows: unknown ETFs in the first, second and third batch, mixed with a row
+    // invalid on its own and with a symbol that is not even one.
+    const csv = [
+      PRICE_HEADER,
+      'QQQ,2011-01-03,53.5,54,53.3,53.9,,100,vendor-x', // 1
+      'NOPE,2011-01-03,1,1,1,1,,100,vendor-x', // 2: no such ETF
+      'QQQ,2011-01-04,53.9,54.1,53.6,54,,100,vendor-x', // 3
+      'QQQ,2011-01-05,-1,54.4,53.8,54.3,,100,vendor-x', // 4: negative open
+      ' NOPE ,2011-01-04,1,1,1,1,,100,vendor-x', // 5: no such ETF (cell as uploaded)
+      'QQQ,2011-01-06,54.3,54.6,54.1,54.5,,100,vendor-x', // 6
+      'ZZZ9,2011-01-05,1,1,1,1,,100,vendor-x', // 7: no such ETF
+      'qqq,2011-01-07,54.5,54.8,54.2,54.6,,100,vendor-x', // 8: not a symbol (upper case)
+      'QQQ,2011-01-07,54.5,54.8,54.2,54.6,,100,vendor-x', // 9
+    ].join('\n');
+    const id = await upload(api, admin, csv, { dataset: 'etf-prices', filename: 'qqq.csv' });
+    const done = await uploadSettled(api, admin, id);
+    expect(done).toMatchObject({
+      status: 'COMPLETED',
+      attempts: 1,
+      errorMessage: null,
+      counts: { total: 9, processed: 9, inserted: 4, updated: 0, unchanged: 0, invalid: 5 },
+      storedErrors: 5,
+    });
+    const errors = await rowErrors(api, admin, id);
+    expect(errors.invalidRows).toBe(5);
+    expect(errors.items).toEqual([
+      { row: 2, line: 3, column: 'etf_id', message: NO_ETF, value: 'NOPE' },
+      { row: 4, line: 5, column: 'open', message: 'open must not be negative', value: '-1' },
+      { row: 5, line: 6, column: 'etf_id', message: NO_ETF, value: ' NOPE ' },
+      { row: 7, line: 8, column: 'etf_id', message: NO_ETF, value: 'ZZZ9' },
+      {
+        row: 8,
+        line: 9,
+        column: 'etf_id',
+        message: 'etf_id must be an ETF symbol (upper case, e.g. VWCE.DE)',
+        value: 'qqq',
+      },
+    ]);
+    expect(Object.keys(await flagsOf('QQQ', '2011-01-03', '2011-01-07'))).toEqual([
+      '2011-01-03',
+      '2011-01-04',
+      '2011-01-06',
+      '2011-01-07',
+    ]);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM etf_prices WHERE etf_id IN ('NOPE', 'ZZZ9')`,
+    );
+    expect(rows[0].n).toBe(0);
+
+    // Once the ETF exists, the same file writes its bars; the others are found unchanged.
+    await as(admin).post('/api/v1/etfs', {
+      symbol: 'NOPE',
+      isin: isin('US46090E104'),
+      name: 'Nope',
+      currency: 'USD',
+      quoteUnit: 'USD',
+      exchange: 'XNYS',
+    });
+    const again = await uploadSettled(
+      api,
+      admin,
+      await upload(api, admin, csv, { dataset: 'etf-prices', filename: 'qqq.csv' }),
+    );
+    expect(again).toMatchObject({
+      status: 'COMPLETED',
+      counts: { total: 9, processed: 9, inserted: 2, updated: 0, unchanged: 4, invalid: 3 },
+    });
+    expect(
+      (await rowErrors(api, admin, again.id)).items.map((e) => [e.row, e.column, e.value]),
+    ).toEqual([
+      [4, 'open', '-1'],
+      [7, 'etf_id', 'ZZZ9'],
+      [8, 'etf_id', 'qqq'],
+    ]);
+  });
+
+  it('refuses a strict upload with a bar of an unknown ETF as it refuses any invalid row, writing nothing', async () => {
+    await as(admin).post('/api/v1/etfs', {
+      symbol: 'XLK',
+      isin: isin('US81369Y803'),
+      name: 'Technology Select Sector SPDR',
+      currency: 'USD',
+      quoteUnit: 'USD',
+      exchange: 'XNYS',
+    });
+    const csv = [
+      PRICE_HEADER,
+      'XLK,2012-02-01,26,26.5,25.9,26.4,,100,vendor-x',
+      'XLK,2012-02-02,26.4,26.6,26.2,26.5,,100,vendor-x',
+      'XLK,2012-02-03,26.5,26.9,26.4,26.8,,100,vendor-x',
+      'XLK,2012-02-06,26.8,26.9,26.6,26.7,,100,vendor-x',
+      'XLKX,2012-02-06,1,1,1,1,,100,vendor-x', // row 5, in the second batch
+      'XLK,2012-02-07,26.7,26.8,26.5,26.6,,100,vendor-x',
+    ].join('\n');
+    const id = await upload(api, admin, csv, {
+      dataset: 'etf-prices',
+      mode: 'strict',
+      filename: 'xlk.csv',
+    });
+    const done = await uploadSettled(api, admin, id);
+    expect(done).toMatchObject({
+      status: 'FAILED',
+      attempts: 1,
+      errorMessage: '1 of 6 rows are invalid; nothing was written (strict mode)',
+      counts: { total: 6, processed: 6, inserted: 0, updated: 0, unchanged: 0, invalid: 1 },
+      written: 'nothing was written',
+    });
+    expect((await rowErrors(api, admin, id)).items).toEqual([
+      { row: 5, line: 6, column: 'etf_id', message: NO_ETF, value: 'XLKX' },
+    ]);
+    expect(await flagsOf('XLK', '2012-02-01', '2012-02-07')).toEqual({});
+  });
+
+  it('reports the bar of an ETF deleted between the check and the write on the retry, which resumes after the checkpoint', async () => {
+    for (const [symbol, body] of [
+      ['IWM', 'US464287655'],
+      ['GONE', 'US464287656'],
+    ]) {
+      await as(admin).post('/api/v1/etfs', {
+        symbol,
+        isin: isin(body),
+        name: symbol,
+        currency: 'USD',
+        quoteUnit: 'USD',
+        exchange: 'XNYS',
+      });
+    }
+    // The write of a GONE bar waits on a lock this test holds, while GONE is deleted.
+    await db.query(`CREATE FUNCTION test_hold_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.etf_id = 'GONE' THEN PERFORM pg_advisory_xact_lock(4711); END IF;
+        RETURN NEW;
+      END $$`);
+    await db.query(`CREATE TRIGGER test_hold_gone BEFORE INSERT ON etf_prices
+      FOR EACH ROW EXECUTE FUNCTION test_hold_gone()`);
+    await db.query('SELECT pg_advisory_lock(4711)');
+    try {
+      const csv = [
+        PRICE_HEADER,
+        'IWM,2013-03-01,90,91,89,90.5,,100,vendor-x',
+        'IWM,2013-03-04,90.5,91,90,90.8,,100,vendor-x',
+        'IWM,2013-03-05,90.8,92,90.6,91.9,,100,vendor-x', // batch 1 commits: checkpoint 3
+        'IWM,2013-03-06,91.9,92.2,91.5,92,,100,vendor-x',
+        'GONE,2013-03-06,10,10,10,10,,100,vendor-x', // row 5: found by the check, then deleted
+        'IWM,2013-03-07,92,92.4,91.8,92.3,,100,vendor-x',
+        'IWM,2013-03-08,92.3,92.9,92.1,92.8,,100,vendor-x',
+      ].join('\n');
+      const id = await upload(api, admin, csv, { dataset: 'etf-prices', filename: 'iwm.csv' });
+      await waitFor(
+        async () => {
+          const { rows } = await db.query(
+            `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 4711 AND NOT granted`,
+          );
+          return rows.length > 0 || undefined;
+        },
+        { timeoutMs: 20_000, what: 'the write of the GONE bar to wait' },
+      );
+      await db.query(`DELETE FROM etfs WHERE symbol = 'GONE'`);
+      await db.query('SELECT pg_advisory_unlock(4711)');
+      const done = await uploadSettled(api, admin, id);
+      expect(done).toMatchObject({
+        status: 'COMPLETED',
+        attempts: 2,
+        counts: { total: 7, processed: 7, inserted: 6, updated: 0, unchanged: 0, invalid: 1 },
+      });
+      expect((await rowErrors(api, admin, id)).items).toEqual([
+        { row: 5, line: 6, column: 'etf_id', message: NO_ETF, value: 'GONE' },
+      ]);
+      const history = await as(admin).get(`/api/v1/jobs/${id}`);
+      expect(history.body.attemptHistory[0].errorMessage).toMatch(/foreign key/);
+      expect(Object.keys(await flagsOf('IWM', '2013-03-01', '2013-03-08'))).toHaveLength(6);
+    } finally {
+      await db.query('SELECT pg_advisory_unlock_all()');
+      await db.query('DROP TRIGGER test_hold_gone ON etf_prices');
+      await db.query('DROP FUNCTION test_hold_gone()');
+    }
+  });
+
+  it('stores a bar that an upload changed as not checked (flags null), whatever flags it had', async () => {
+    await as(admin).post('/api/v1/etfs', {
+      symbol: 'DIA',
+      isin: isin('US2527871065'.slice(0, 11)),
+      name: 'SPDR Dow Jones Industrial Average',
+      currency: 'USD',
+      quoteUnit: 'USD',
+      exchange: 'XNYS',
+    });
+    files.set(
+      'DIA',
+      'Date,Open,High,Low,Close,Volume\n' +
+        '2025-01-06,420,425,419,424,1000\n' +
+        '2025-01-07,424,426,420,421,1000\n' +
+        '2025-01-08,421,421,421,421,0\n', // a flat zero-volume placeholder: flagged
+    );
+    const range = { from: '2025-01-06', to: '2025-01-08' };
+    const fetched = await update('DIA', { type: 'backfill', ...range });
+    expect(fetched).toMatchObject({ status: 'COMPLETED', counts: { inserted: 3, flagged: 1 } });
+    expect(await flagsOf('DIA', range.from, range.to)).toEqual({
+      '2025-01-06': [],
+      '2025-01-07': [],
+      '2025-01-08': ['flat_zero_volume'],
+    });
+
+    const csv = [
+      PRICE_HEADER,
+      'DIA,2025-01-06,0,425,419,424,,1000,vendor-x', // a clean bar made wrong (open 0)
+      'DIA,2025-01-07,424,426,420,421,,1000,provider', // the same values: unchanged
+      'DIA,2025-01-08,421,422.5,420,422,,53000,vendor-x', // the flagged bar corrected
+    ].join('\n');
+    const id = await upload(api, admin, csv, { dataset: 'etf-prices', filename: 'dia.csv' });
+    expect(await uploadSettled(api, admin, id)).toMatchObject({
+      status: 'COMPLETED',
+      counts: { total: 3, inserted: 0, updated: 2, unchanged: 1, invalid: 0 },
+    });
+    const prices = await as(admin).get(`/api/v1/etfs/DIA/prices?from=${range.from}&to=${range.to}`);
+    expect(prices.body.items).toEqual([
+      expect.objectContaining({ date: '2025-01-06', open: '0', flags: null }),
+      expect.objectContaining({ date: '2025-01-07', open: '424', flags: [] }),
+      expect.objectContaining({ date: '2025-01-08', close: '422', volume: '53000', flags: null }),
+    ]);
+
+    // A repair fetches missing and flagged days only: not checked is neither.
+    const repair = await update('DIA', { type: 'repair', ...range });
+    expect(repair).toMatchObject({
+      status: 'COMPLETED',
+      notes: 'nothing to repair: no missing or flagged day',
+    });
+    expect(await flagsOf('DIA', range.from, range.to)).toEqual({
+      '2025-01-06': null,
+      '2025-01-07': [],
+      '2025-01-08': null,
+    });
+    // A backfill fetches and checks every day again: the provider's bars and their flags.
+    const again = await update('DIA', { type: 'backfill', ...range });
+    expect(again).toMatchObject({
+      status: 'COMPLETED',
+      counts: { updated: 2, unchanged: 1, flagged: 1 },
+    });
+    expect(await flagsOf('DIA', range.from, range.to)).toEqual({
+      '2025-01-06': [],
+      '2025-01-07': [],
+      '2025-01-08': ['flat_zero_volume'],
+    });
   });
 });

@@ -9,8 +9,9 @@ const PRICE = { kind: 'decimal', precision: 34, scale: 16 } as const;
 /**
  * Daily ETF bars uploaded as CSV (reference data: admins only), e.g. a history kept
  * elsewhere. Rows land in `etf_prices` upserted on (etf_id, price_date), with `flags` null:
- * not checked (a `repair` update re-fetches only missing and flagged days, so it leaves them).
- * The ETF must exist (`POST /etfs`) before its bars are uploaded.
+ * not checked, for a new bar and for a stored one the upload changed (its old flags judged
+ * the old values); a `repair` update re-fetches only missing and flagged days, so it leaves
+ * them. The ETF must exist (`POST /etfs`): a row of an unknown one is a row error.
  */
 export const ETF_PRICES_DATASET = defineDataset({
   name: 'etf-prices',
@@ -19,6 +20,15 @@ export const ETF_PRICES_DATASET = defineDataset({
   requiredRole: ADMIN_ROLE,
   naturalKey: ['etf_id', 'price_date'],
   updatedAtColumn: 'updated_at',
+  resetOnChange: ['flags'],
+  references: [
+    {
+      column: 'etf_id',
+      table: 'etfs',
+      key: 'symbol',
+      message: 'no ETF with this symbol: create it first (POST /api/v1/etfs)',
+    },
+  ],
   description:
     "Daily ETF bars (open, high, low, close, adj_close, volume) in the ETF's quote unit; re-uploads update rows by (etf_id, price_date).",
   columns: [

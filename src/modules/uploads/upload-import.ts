@@ -2,9 +2,11 @@
  * The import of one stored upload: read the CSV as a stream, validate every row, write valid
  * rows in batches while the next batch is being read, and keep the row errors. Two paths:
  * chunks the byte-level chunker vouches for are COPYed by PostgreSQL as they are (fast);
- * anything else is parsed and validated here, then COPYed into staging and upserted (slow). Partial mode commits each batch with its errors and the checkpoint,
- * so a retry resumes after the last committed row; strict mode writes in one transaction
- * that commits only if no row is invalid.
+ * anything else is parsed and validated here, then COPYed into staging and upserted (slow;
+ * always for a dataset with references, whose values are looked up per batch). Partial mode
+ * commits each batch with its errors and the checkpoint, so a retry resumes after the last
+ * committed row; strict mode writes in one transaction that commits only if no row is
+ * invalid.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -22,7 +24,12 @@ import {
   type CsvRow,
   type CsvRowReaderOptions,
 } from './csv/csv-row-reader';
-import { createRowValidator, DatasetDefinition, requiredColumnNames } from './datasets/dataset';
+import {
+  createRowValidator,
+  DatasetDefinition,
+  requiredColumnNames,
+  truncateForReport,
+} from './datasets/dataset';
 import { BatchWriteResult, copyLine, DatasetWriter } from './datasets/dataset-writer';
 import { EMPTY_COUNTS, Upload, UploadCounts, UploadMode } from './upload.entity';
 
@@ -42,10 +49,23 @@ export interface RowErrorRecord {
   value: string | null;
 }
 
+/** A valid row of a batch whose referencing cells are still to be looked up. */
+interface ReferencingRow {
+  key: string;
+  row: number;
+  line: number;
+  /** The validated values (what is looked up) and the cells as uploaded (what is reported). */
+  values: Record<string, string | null>;
+  cells: Readonly<Record<string, string | undefined>>;
+}
+
 /** Rows settled by one batch, before and after the database has had its say. */
 class Batch {
   readonly keyed = new Map<string, string>(); // natural key → COPY line (keys are distinct)
+  /** The batch's errors kept so far (within the upload's cap), in file order. */
   readonly errors: RowErrorRecord[] = [];
+  /** Datasets with references: the keyed rows, to look their values up before the write. */
+  readonly referencing: ReferencingRow[] = [];
   rows = 0;
   invalid = 0;
   lastRow = 0;
@@ -176,8 +196,12 @@ export class UploadImport {
   private async readAndWrite(): Promise<void> {
     try {
       // The fast path when the table allows it (see DatasetWriter.copyChunk); a file it cannot
-      // vouch for from its first bytes is read by the slow path from the start.
-      const chunked = this.upload.delimiter !== '\\' && (await this.readChunks());
+      // vouch for from its first bytes is read by the slow path from the start, and so is a
+      // dataset with references (their values are looked up per batch: checkReferences).
+      const chunked =
+        this.upload.delimiter !== '\\' &&
+        !this.dataset.references?.length &&
+        (await this.readChunks());
       if (!chunked) await this.readWhole();
       await this.settle();
     } catch (err) {
@@ -321,6 +345,10 @@ export class UploadImport {
     if (this.failure) throw this.failure.error;
     this.ctx.signal.throwIfAborted(); // cancel, time limit, shutdown: stop at the batch boundary
     if (full.rows === 0) return;
+    // Now, before the next batch is read: what the look-up finds takes its place among the
+    // errors kept (keepError) ahead of the next batch's.
+    await this.checkReferences(full);
+    if (this.strict) this.strictErrors.push(...full.errors);
     this.paths.slowRows += full.rows;
     this.inFlight = this.writeBatch(full).catch((error: unknown) => {
       this.failure = { error };
@@ -359,6 +387,15 @@ export class UploadImport {
       } else if (checked?.ok) {
         const values = checked.values as Record<string, string | null>;
         batch.keyed.set(key!, copyLine(values, this.writer.columns));
+        if (this.dataset.references?.length) {
+          batch.referencing.push({
+            key: key!,
+            row: item.row,
+            line: item.line,
+            values,
+            cells: item.values,
+          });
+        }
       } else if (checked) {
         batch.invalid++;
         for (const e of checked.errors) {
@@ -531,7 +568,51 @@ export class UploadImport {
     // Counted when read, not when committed: the batch in flight has its share already.
     if (this.errorsKept >= this.limits.maxStoredErrors) return;
     this.errorsKept++;
-    (this.strict ? this.strictErrors : batch.errors).push(error);
+    batch.errors.push(error);
+  }
+
+  /**
+   * A dataset with references (DatasetDefinition.references): the batch's distinct values
+   * are looked up in one query, and each row with a value not there becomes invalid, with
+   * one error per such cell, instead of breaking the foreign key of the batch's write.
+   * Runs before the batch is written, with nothing else on the connection (in strict mode
+   * inside its transaction). A value deleted after the check and before the write (an ETF
+   * deleted meanwhile) still breaks the foreign key: that attempt fails, and its retry,
+   * resuming after the checkpoint, finds the value missing and reports the row.
+   */
+  private async checkReferences(batch: Batch): Promise<void> {
+    const references = this.dataset.references;
+    if (!references?.length || batch.referencing.length === 0) return;
+    const distinct = references.map(({ column }) => [
+      ...new Set(
+        batch.referencing.map((r) => r.values[column]).filter((v): v is string => v !== null),
+      ),
+    ]);
+    const started = performance.now();
+    const unknown = await this.writer.unknownReferences(this.client, distinct);
+    this.timings.writeMs += performance.now() - started;
+    if (unknown.every((values) => values.size === 0)) return;
+    const found: RowErrorRecord[] = [];
+    for (const r of batch.referencing) {
+      const before = found.length;
+      references.forEach(({ column, message }, i) => {
+        const value = r.values[column];
+        if (value === null || !unknown[i].has(value)) return;
+        const cell = truncateForReport(r.cells[column] ?? value);
+        found.push({ row: r.row, line: r.line, column, message, value: cell });
+      });
+      if (found.length === before) continue;
+      batch.keyed.delete(r.key);
+      batch.invalid++;
+    }
+    // The errors kept stay the upload's first ones in file order: this batch's share of the
+    // cap goes to its earliest errors, read or looked up (a read error dropped by the cap
+    // comes after every read error kept, so after every error kept here too).
+    const keptBefore = this.errorsKept - batch.errors.length;
+    const room = Math.max(0, this.limits.maxStoredErrors - keptBefore);
+    const merged = [...batch.errors, ...found].sort((a, b) => a.row - b.row).slice(0, room);
+    batch.errors.splice(0, batch.errors.length, ...merged);
+    this.errorsKept = keptBefore + merged.length;
   }
 
   private async writeBatch(batch: Batch): Promise<void> {

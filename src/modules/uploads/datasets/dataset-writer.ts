@@ -114,7 +114,12 @@ export class DatasetWriter {
     const source = [...tenant, ...this.columns.map(ident)];
     const rawSource = [...tenant, ...dataset.columns.map((c) => castRaw(c.name, c.type))];
     const mutable = this.columns.filter((c) => !this.keyColumns.includes(c));
-    const touch = dataset.updatedAtColumn ? [`${ident(dataset.updatedAtColumn)} = now()`] : [];
+    // A changed row: its updatedAtColumn says when, and what was judged on its old values
+    // (resetOnChange) is dropped. An unchanged row (the WHERE below) keeps both.
+    const touch = [
+      ...(dataset.updatedAtColumn ? [`${ident(dataset.updatedAtColumn)} = now()`] : []),
+      ...(dataset.resetOnChange ?? []).map((c) => `${ident(c)} = NULL`),
+    ];
     // Rows go in file order (ids follow the file). Two uploads writing the same keys in
     // opposite orders at once can deadlock: PostgreSQL aborts one batch, whose attempt
     // retries from its checkpoint.
@@ -140,6 +145,41 @@ export class DatasetWriter {
       RETURNING 1
     )
     SELECT count(*)::int AS inserted, 0 AS updated FROM written`;
+    // One query for every reference: the positions (1-based) of the values not found, each
+    // value cast to its dataset column's type (as the write would store it) to use the
+    // referenced key's index.
+    const references = dataset.references ?? [];
+    this.referenceCheck = references.length
+      ? references
+          .map((ref, i) => {
+            const column = dataset.columns.find((c) => c.name === ref.column)!;
+            return `SELECT ${i}::int AS ref, u.i::int AS i
+              FROM unnest($${i + 1}::text[]) WITH ORDINALITY AS u(v, i)
+              WHERE NOT EXISTS (SELECT 1 FROM ${ident(ref.table)} r
+                                WHERE r.${ident(ref.key)} = u.v::${sqlType(column.type)})`;
+          })
+          .join('\nUNION ALL\n')
+      : undefined;
+  }
+
+  private readonly referenceCheck: string | undefined;
+
+  /**
+   * The dataset's references (DatasetDefinition.references), checked: given the distinct
+   * values of each reference's column (in declaration order), returns those with no row in
+   * the referenced table, per reference. Read-only, one round trip.
+   */
+  async unknownReferences(
+    client: PoolClient,
+    values: readonly (readonly string[])[],
+  ): Promise<Set<string>[]> {
+    const unknown = values.map(() => new Set<string>());
+    if (!this.referenceCheck || values.every((list) => list.length === 0)) return unknown;
+    const { rows } = await client.query<{ ref: number; i: number }>(this.referenceCheck, [
+      ...values,
+    ]);
+    for (const { ref, i } of rows) unknown[ref].add(values[ref][i - 1]);
+    return unknown;
   }
 
   /** Creates (once per connection) and empties the staging tables. */

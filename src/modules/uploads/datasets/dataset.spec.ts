@@ -227,4 +227,33 @@ describe('defineDataset', () => {
       defineDataset({ ...base, owner: 'reference', requiredRole: 'admin', naturalKey: ['id'] }),
     ).toMatchObject({ owner: 'reference', requiredRole: 'admin' });
   });
+
+  it('refuses references to a column it does not have, and resetting a column of the file', () => {
+    const base = {
+      name: 'd',
+      table: 't',
+      columns: [column('id'), column('note', false)],
+      owner: 'reference' as const,
+      requiredRole: 'admin',
+      naturalKey: ['id'],
+      updatedAtColumn: 'updated_at',
+    };
+    const ref = { table: 'other', key: 'id', message: 'no such thing' };
+    expect(() => defineDataset({ ...base, references: [{ ...ref, column: 'nope' }] })).toThrow(
+      /reference column "nope" is not a column/,
+    );
+    expect(() => defineDataset({ ...base, resetOnChange: ['note'] })).toThrow(
+      /"note" comes from the file/,
+    );
+    expect(() => defineDataset({ ...base, resetOnChange: ['updated_at'] })).toThrow(
+      /updatedAtColumn/,
+    );
+    expect(
+      defineDataset({
+        ...base,
+        references: [{ ...ref, column: 'note' }],
+        resetOnChange: ['flags'],
+      }),
+    ).toMatchObject({ resetOnChange: ['flags'] });
+  });
 });

@@ -35,6 +35,17 @@ export interface DatasetColumn {
   readonly check?: (value: string) => string | null;
 }
 
+/** A column whose values must be keys of another table (see DatasetDefinition.references). */
+export interface DatasetReference {
+  /** The dataset column holding the value (an empty optional cell is not looked up). */
+  readonly column: string;
+  /** The referenced table and its key column (compared as the dataset column's SQL type). */
+  readonly table: string;
+  readonly key: string;
+  /** The row error's message, in full ("no ETF with this symbol: create it first (…)"). */
+  readonly message: string;
+}
+
 /** Tenant data is written by the tenant's users; reference data only by holders of a role. */
 export type DatasetOwnership =
   { readonly owner: 'tenant' } | { readonly owner: 'reference'; readonly requiredRole: string };
@@ -48,6 +59,19 @@ export type DatasetDefinition<C extends readonly DatasetColumn[] = readonly Data
   readonly naturalKey: readonly string[];
   /** A timestamp column of the table set to now() when an upload changes a row. */
   readonly updatedAtColumn?: string;
+  /**
+   * Table columns that are not in the file and no longer hold once an upload changes a row
+   * (e.g. quality flags judged on the old values): set to NULL with updatedAtColumn's now().
+   * A row the upload finds unchanged keeps them; a new row gets the table's default.
+   */
+  readonly resetOnChange?: readonly string[];
+  /**
+   * Columns whose values must be keys of another table (a foreign key of `table`): a row
+   * whose value is not there is invalid, reported on that column with `message`, instead of
+   * failing its batch's write. Each batch's distinct values are looked up in one query before
+   * it is written; such datasets are read by the parsing path only (no byte-level COPY).
+   */
+  readonly references?: readonly DatasetReference[];
   /** One line for the datasets listing. */
   readonly description?: string;
 } & DatasetOwnership;
@@ -94,6 +118,19 @@ export function defineDataset<const C extends readonly DatasetColumn[]>(
     const column = definition.columns.find((c) => c.name === key);
     if (key !== TENANT_KEY_COLUMN && !column?.required) {
       fail(definition, `natural key column "${key}" must be a required column`);
+    }
+  }
+  for (const reference of definition.references ?? []) {
+    if (!names.includes(reference.column)) {
+      fail(definition, `reference column "${reference.column}" is not a column`);
+    }
+  }
+  for (const column of definition.resetOnChange ?? []) {
+    if (names.includes(column) || definition.naturalKey.includes(column)) {
+      fail(definition, `"${column}" comes from the file and cannot be reset on change`);
+    }
+    if (column === definition.updatedAtColumn) {
+      fail(definition, `"${column}" is the updatedAtColumn and cannot be reset on change`);
     }
   }
   return definition;
