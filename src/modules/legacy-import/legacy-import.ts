@@ -266,9 +266,7 @@ async function importTable<R extends ImportedRow>(
   target: Client,
   ctx: MapContext,
   report: TableReport,
-  o: Required<
-    Pick<LegacyImportOptions, 'dryRun' | 'sourceSchema' | 'batchSize'>
-  > &
+  o: Required<Pick<LegacyImportOptions, 'dryRun' | 'sourceSchema' | 'batchSize'>> &
     LegacyImportOptions,
 ): Promise<void> {
   const started = performance.now();
