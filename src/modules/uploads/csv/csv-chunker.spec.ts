@@ -148,7 +148,8 @@ async function expectSameAsSlowPath(
 
 /**
  * As the importer reads it: fast chunks as PostgreSQL would read them (csv-parse without
- * relaxing anything, an unquoted empty cell is NULL, bytes that are not UTF-8 refused), the
+ * relaxing anything, an empty cell is NULL, quoted or not: FORCE_NULL; bytes that are not
+ * UTF-8 refused), the
  * rest through readCsvRows continuing at the piece.
  */
 async function piecewise(
@@ -184,7 +185,7 @@ async function piecewise(
             refused = true; // PostgreSQL refuses the COPY: the slow path reads the chunk
             break;
           }
-          const [cells] = parse(text, { cast: (v, ctx) => (v === '' && !ctx.quoting ? null : v) });
+          const [cells] = parse(text, { cast: (v) => (v === '' ? null : v) });
           if (cells.length !== names.length) unlike.push(`${text}: ${cells.length} cells`);
           if (text.startsWith('\\.')) unlike.push(`${text}: COPY's end-of-data marker`);
           const record: Record<string, string | null> = {};
@@ -266,7 +267,7 @@ const GOOD_ROWS = [
 /** Rows it leaves to the slow path (valid or not), and rows that are no rows. */
 const ODD_ROWS = [
   (i: number) => ` T-${i} ,ACC,2025-01-01,1,EUR,,`, // spaces to trim: valid, slow path
-  (i: number) => `"T-${i}","ACC","2025-12-31","1","JPY","",""`, // quoted empty: '' to COPY
+  (i: number) => `"T-${i}","ACC","2025-12-31","1","JPY","",""`, // quoted empties: NULL
   (i: number) => `T-${i},ACC,2025-02-30,1,EUR,,`, // not a calendar date
   (i: number) => `T-${i},ACC,2025-01-01,1.23456,EUR,,`, // too many decimals
   (i: number) => `T-${i},ACC,2025-01-01,1,eur,,`, // lower case

@@ -8,7 +8,7 @@
  * is made per cell: the checks run on the bytes.
  *
  * The checks are conservative: a row they do not accept may still be valid (a cell with
- * spaces to trim, an amount written `1.50000`, an empty quoted optional cell); the slow
+ * spaces to trim, an amount written `1.50000`); the slow
  * path then decides, exactly as before. Where record boundaries themselves could be read
  * differently (a quote that does not open a field, text after a closing quote, a NUL byte,
  * an overlong record, more rows than allowed, a quote never closed), the rest of the file
@@ -162,7 +162,9 @@ function cellOk(
   escapes: number,
   continuation: number,
 ): boolean {
-  if (s === e) return !rule.required && !quoted; // unquoted empty: NULL, as the slow path
+  // Empty, quoted or not: NULL (COPY's FORCE_NULL for the quoted one), as the slow path reads
+  // both; a required one is an error the slow path reports.
+  if (s === e) return !rule.required;
   // Nothing to trim: the stored value is the cell as PostgreSQL reads it.
   if (b[s] <= 0x20 || b[e - 1] <= 0x20) return false;
   if (b[s] >= 0x80 && unicodeSpaceAt(b, s, e)) return false;

@@ -264,8 +264,12 @@ export class DatasetWriter {
     }
     const names = columns.map(ident).join(', ');
     const sqlDelimiter = delimiter === '\t' ? "E'\\t'" : `'${delimiter.replace(/'/g, "''")}'`;
+    // FORCE_NULL: a quoted empty cell ("") is NULL like an unquoted one, as the JavaScript
+    // reader reads both (spreadsheets quote every cell).
     const copy = client.query(
-      copyFrom(`COPY ${table} (${names}) FROM STDIN (FORMAT csv, DELIMITER ${sqlDelimiter})`),
+      copyFrom(
+        `COPY ${table} (${names}) FROM STDIN (FORMAT csv, DELIMITER ${sqlDelimiter}, FORCE_NULL (${names}))`,
+      ),
     );
     await pipeline(Readable.from([out.subarray(0, o)]), copy);
     return copy.rowCount;
