@@ -206,6 +206,10 @@ export class ProgressGateway
 
   /** BullMQ says a queue job ended or left: the row says whether the job ended, and how. */
   private async onEnded(type: RegisteredJobType, jobId: string): Promise<void> {
+    // Nobody connected to this replica: no one to tell, so no row to read (a busy worker in
+    // the same process would pay one query per job). A client that subscribes later gets
+    // the job's state in the subscribe acknowledgement.
+    if (this.server.sockets.size === 0) return this.dropBurst(jobId);
     const job = await this.readRow(type, jobId);
     if (job) await this.emitEnd(type, job);
     else this.dropBurst(jobId); // a stale delivery or an unknown id: nothing more will come from it
