@@ -113,6 +113,7 @@ describe('faults: PostgreSQL and Redis restarts, starting with the database down
       DATABASE_URL: pg.url('jobtrack'),
       REDIS_URL: redis.url,
       UPLOAD_BATCH_ROWS: '500',
+      UPLOAD_COPY_CHUNK_ROWS: '500',
     });
     api = await startTestApp(env);
     worker = await ChildApp.start({ ...env, APP_ROLE: 'worker' });

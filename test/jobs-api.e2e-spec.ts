@@ -14,7 +14,7 @@ import { waitFor } from './utils/wait-for';
  * SQL so that every expected number can be worked out by hand.
  */
 describe('jobs API: search, active, stats across types', () => {
-  const env = isolatedEnv({ UPLOAD_BATCH_ROWS: '200' });
+  const env = isolatedEnv({ UPLOAD_BATCH_ROWS: '200', UPLOAD_COPY_CHUNK_ROWS: '200' });
   let app: TestApp;
   let db: Client;
   let acme: string;
@@ -223,7 +223,7 @@ describe('jobs API: search, active, stats across types', () => {
 });
 
 describe('jobs API: cancel and retry of uploads', () => {
-  const env = isolatedEnv({ UPLOAD_BATCH_ROWS: '500' });
+  const env = isolatedEnv({ UPLOAD_BATCH_ROWS: '500', UPLOAD_COPY_CHUNK_ROWS: '500' });
   let app: TestApp;
   let worker: ChildApp | undefined;
   let token: string;

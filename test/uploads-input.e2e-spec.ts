@@ -316,7 +316,11 @@ describe('POST /api/v1/uploads: input refused at once', () => {
 });
 
 describe('uploads: import-time problems, hostile names and data, tenants, retention', () => {
-  const env = isolatedEnv({ UPLOAD_MAX_LINE_BYTES: '2048', UPLOAD_BATCH_ROWS: '500' });
+  const env = isolatedEnv({
+    UPLOAD_MAX_LINE_BYTES: '2048',
+    UPLOAD_BATCH_ROWS: '500',
+    UPLOAD_COPY_CHUNK_ROWS: '500',
+  });
   // The upload directory sits in a directory of its own, so that a file written anywhere
   // beside it (a path taken from a filename) would be seen.
   const sandbox = env.UPLOAD_DIR;

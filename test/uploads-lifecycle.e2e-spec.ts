@@ -13,7 +13,11 @@ import { waitFor } from './utils/wait-for';
  * imports run in worker processes, as in production.
  */
 describe('upload lifecycle (API and workers in separate processes)', () => {
-  const env = isolatedEnv({ APP_ROLE: 'api', UPLOAD_BATCH_ROWS: '500' });
+  const env = isolatedEnv({
+    APP_ROLE: 'api',
+    UPLOAD_BATCH_ROWS: '500',
+    UPLOAD_COPY_CHUNK_ROWS: '500',
+  });
   let api: TestApp;
   let db: Client;
   let token: string;

@@ -1,10 +1,17 @@
 import { Client } from 'pg';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { startTestApp, TestApp } from './utils/test-app';
-import { postUpload, settled, TX_HEADER, upload } from './utils/uploads';
+import {
+  postUpload,
+  rowErrors,
+  settled,
+  transactionsCsv,
+  TX_HEADER,
+  upload,
+} from './utils/uploads';
 
 describe('CSV uploads (transactions)', () => {
-  const env = isolatedEnv({ UPLOAD_BATCH_ROWS: '3' });
+  const env = isolatedEnv({ UPLOAD_BATCH_ROWS: '3', UPLOAD_COPY_CHUNK_ROWS: '3' });
   let app: TestApp;
   let db: Client;
   let token: string;
@@ -112,5 +119,54 @@ describe('CSV uploads (transactions)', () => {
       expect(res.status).toBe(404);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     }
+  });
+});
+
+/**
+ * Fast-path chunks larger than the JavaScript reader's batches (the defaults are 50,000 and
+ * 10,000): a chunk holding an invalid row is read by the reader in its own batches, and
+ * nothing of the file's numbering, counts or checkpoints depends on which path read a row.
+ */
+describe('CSV uploads: fast chunks larger than the reader batches', () => {
+  const env = isolatedEnv({ UPLOAD_BATCH_ROWS: '3', UPLOAD_COPY_CHUNK_ROWS: '10' });
+  let app: TestApp;
+  let db: Client;
+  let token: string;
+
+  beforeAll(async () => {
+    app = await startTestApp(env);
+    db = new Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    token = await app.token({ tenant: 'mixed' });
+  });
+  afterAll(async () => {
+    await db?.end();
+    await app?.close();
+    await cleanupEnv(env);
+  });
+
+  it('reports the invalid row of a chunk by its row in the file, writes the rest, and counts a re-upload as unchanged', async () => {
+    const lines = transactionsCsv(25).trimEnd().split('\n');
+    lines[14] = lines[14].replace(',EUR,', ',EURO,'); // row 14 (line 15): a bad currency
+    const csv = lines.join('\n') + '\n';
+    const first = await settled(app, token, await upload(app, token, csv));
+    expect(first.status).toBe('COMPLETED');
+    expect(first.counts).toMatchObject({
+      total: 25,
+      processed: 25,
+      inserted: 24,
+      invalid: 1,
+      updated: 0,
+    });
+    const errors = await rowErrors(app, token, first.id);
+    expect(errors.items).toEqual([
+      expect.objectContaining({ row: 14, line: 15, column: 'currency', value: 'EURO' }),
+    ]);
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM transactions WHERE tenant_id = 'mixed' AND external_id <> 'TX-14'`,
+    );
+    expect(rows[0].n).toBe(24);
+    const again = await settled(app, token, await upload(app, token, csv));
+    expect(again.counts).toMatchObject({ processed: 25, inserted: 0, unchanged: 24, invalid: 1 });
   });
 });

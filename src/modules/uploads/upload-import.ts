@@ -34,7 +34,10 @@ import { BatchWriteResult, copyLine, DatasetWriter } from './datasets/dataset-wr
 import { EMPTY_COUNTS, Upload, UploadCounts, UploadMode } from './upload.entity';
 
 export interface ImportLimits {
+  /** Rows per batch of the JavaScript reader (held as values). */
   batchRows: number;
+  /** Rows per fast-path chunk (bytes handed to COPY). */
+  copyChunkRows: number;
   maxLineBytes: number;
   maxRows: number;
   /** Row errors kept per upload; all are counted. */
@@ -288,7 +291,7 @@ export class UploadImport {
     };
     const pieces = chunkCsv(source, this.dataset.columns, {
       ...this.readerOptions(),
-      batchRows: this.limits.batchRows,
+      batchRows: this.limits.copyChunkRows,
       resumeAfter: this.resumeAfter,
       onBlock: (block) => {
         this.hash.update(block);

@@ -35,6 +35,7 @@ export class UploadProcessor implements JobProcessor<Upload> {
       ctx,
       {
         batchRows: env.UPLOAD_BATCH_ROWS,
+        copyChunkRows: env.UPLOAD_COPY_CHUNK_ROWS,
         maxLineBytes: env.UPLOAD_MAX_LINE_BYTES,
         maxRows: env.UPLOAD_MAX_ROWS,
         maxStoredErrors: MAX_STORED_ROW_ERRORS,

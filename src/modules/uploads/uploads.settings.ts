@@ -28,6 +28,12 @@ export class UploadSettings {
   @IntVar(1, 100_000)
   UPLOAD_BATCH_ROWS: number = 10_000;
 
+  @Doc(
+    "Rows per chunk on the fast path (PostgreSQL parses the chunk: one COPY and, in `partial` mode, one checkpoint commit; at most 16 MiB). The rows are never held as JavaScript values, so chunks can be larger than the JavaScript reader's batches. A cancel takes effect at the next chunk.",
+  )
+  @IntVar(1, 1_000_000)
+  UPLOAD_COPY_CHUNK_ROWS: number = 50_000;
+
   @Doc('Uploads one worker process imports at once.')
   @IntVar(1, 32)
   UPLOAD_CONCURRENCY: number = 2;

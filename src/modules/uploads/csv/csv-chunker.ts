@@ -49,6 +49,8 @@ export function bufferSource(bytes: Buffer, blockSize = bytes.length): BlockSour
 }
 
 const BLOCK_BYTES = 256 * 1024;
+/** A chunk ends at batchRows rows or at this size, whichever comes first. */
+const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 
 export interface ChunkerOptions extends CsvRowReaderOptions {
   /** Data rows per chunk (rows skipped for being all empty do not count). */
@@ -562,7 +564,9 @@ export async function* chunkCsv(
     }
     line += scan.lines;
     pos = scan.next;
-    if (rows >= options.batchRows) yield emit();
+    if (rows >= options.batchRows || chunk.length + (pos - chunkFrom) >= MAX_CHUNK_BYTES) {
+      yield emit();
+    }
   }
   if (pos < b.length || !eof) {
     // The rest of the file, from the current chunk on, goes to readCsvRows.
