@@ -68,9 +68,12 @@ export interface CsvChunk {
   header: CsvHeader;
   /** The chunk's bytes, blank lines and line ends included. */
   bytes: Buffer;
-  /** Where each data row of a fast chunk starts and where its content ends (no line end). */
-  starts: number[];
-  ends: number[];
+  /**
+   * Where each data row of a fast chunk starts and where its content ends (no line end).
+   * Views of storage the chunker reuses, valid as long as `bytes` is.
+   */
+  starts: Int32Array;
+  ends: Int32Array;
   /** Data rows to import (rows of empty cells are skipped, as readCsvRows does). */
   rows: number;
   /** The last of those rows (0 if none). */
@@ -400,13 +403,33 @@ function scanRecord(
   } else out.verdict = Verdict.Fast;
 }
 
-/** A growable byte buffer. */
+/** A growable byte buffer, with the offsets of the data rows in it. */
 class Bytes {
   buf = Buffer.allocUnsafe(1 << 20);
   length = 0;
+  // Reused from chunk to chunk like the bytes: a chunk of 50,000 rows would otherwise leave
+  // two arrays of 50,000 numbers to the garbage collector each time, after they had lived
+  // long enough (the chunk's write) to reach the old generation.
+  starts = new Int32Array(1 << 12);
+  ends = new Int32Array(1 << 12);
+  rows = 0;
   reset(): this {
     this.length = 0;
+    this.rows = 0;
     return this;
+  }
+  addRow(start: number, end: number): void {
+    if (this.rows === this.starts.length) {
+      const starts = new Int32Array(this.starts.length * 2);
+      const ends = new Int32Array(this.ends.length * 2);
+      starts.set(this.starts);
+      ends.set(this.ends);
+      this.starts = starts;
+      this.ends = ends;
+    }
+    this.starts[this.rows] = start;
+    this.ends[this.rows] = end;
+    this.rows++;
   }
   append(src: Buffer, from: number, to: number): void {
     const n = to - from;
@@ -496,8 +519,6 @@ export async function* chunkCsv(
   const buffers = [new Bytes(), new Bytes()];
   let chunk = buffers[0];
   let chunkFrom = pos; // the current chunk's bytes of `b` not yet copied into `chunk`
-  let starts: number[] = [];
-  let ends: number[] = [];
   let slow = false;
   let rows = 0;
   let lastRow = 0;
@@ -513,16 +534,14 @@ export async function* chunkCsv(
       kind: slow ? 'slow' : 'fast',
       header: header!,
       bytes: chunk.buf.subarray(0, chunk.length),
-      starts,
-      ends,
+      starts: chunk.starts.subarray(0, chunk.rows),
+      ends: chunk.ends.subarray(0, chunk.rows),
       rows,
       lastRow,
       rowsBefore,
       line: chunkLine,
     };
     chunk = (chunk === buffers[0] ? buffers[1] : buffers[0]).reset();
-    starts = [];
-    ends = [];
     slow = false;
     rows = 0;
     lastRow = 0;
@@ -556,8 +575,7 @@ export async function* chunkCsv(
     if (scan.verdict === Verdict.Fast || scan.verdict === Verdict.Slow) {
       if (scan.verdict === Verdict.Slow) slow = true;
       const base = chunk.length + (pos - chunkFrom);
-      starts.push(base);
-      ends.push(base + (scan.contentEnd - pos));
+      chunk.addRow(base, base + (scan.contentEnd - pos));
       rows++;
       lastRow = row;
       yielded++;
