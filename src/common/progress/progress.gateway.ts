@@ -180,6 +180,9 @@ export class ProgressGateway
 
   private onProgress(type: RegisteredJobType, data: QueueProgress): void {
     if (!data || typeof data.id !== 'string') return;
+    // Nobody connected to this replica: nothing to send (and ends are not read then, so a
+    // late progress of an ended attempt could not be told from a live one).
+    if (this.server.sockets.size === 0) return this.dropBurst(data.id);
     const end = this.ended.get(data.id);
     if (end && data.attempt <= end.attempt) return; // late progress of an attempt that has ended
     this.ended.delete(data.id); // a new attempt (a retry) reports again

@@ -23,7 +23,7 @@ export class UploadSettings {
   UPLOAD_MAX_ROWS: number = 10_000_000;
 
   @Doc(
-    'Rows per write batch (one COPY, one upsert and, in `partial` mode, one checkpoint commit). A cancel takes effect at the next batch.',
+    'Rows per write batch of the JavaScript reader, which reads the chunks the fast path cannot take (one COPY, one upsert and, in `partial` mode, one checkpoint commit). A cancel takes effect at the next batch.',
   )
   @IntVar(1, 100_000)
   UPLOAD_BATCH_ROWS: number = 10_000;

@@ -157,20 +157,24 @@ async function piecewise(
   blockSize: number,
   batchRows: number,
   resumeAfter = 0,
-): Promise<{ outcome: Outcome; pieces: CsvPiece['kind'][] }> {
+  maxChunkBytes?: number,
+): Promise<{ outcome: Outcome; pieces: CsvPiece['kind'][]; rows: number[] }> {
   const out = emptyOutcome();
   const kinds: CsvPiece['kind'][] = [];
+  const chunkRows: number[] = [];
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   try {
     for await (const piece of chunkCsv(bufferSource(bytes, blockSize), COLUMNS, {
       ...OPTIONS,
       batchRows,
       resumeAfter,
+      maxChunkBytes,
       onBlock: () => undefined,
     })) {
       kinds.push(piece.kind);
+      if (piece.kind === 'fast' || piece.kind === 'slow') chunkRows.push(piece.rows);
       if (piece.kind === 'whole-file')
-        return { outcome: plain(await whole(bytes, resumeAfter)), pieces: kinds };
+        return { outcome: plain(await whole(bytes, resumeAfter)), pieces: kinds, rows: chunkRows };
       if (piece.kind === 'fast') {
         const names = piece.header.names as string[];
         const rows: Array<Record<string, string | null>> = [];
@@ -229,7 +233,7 @@ async function piecewise(
   } catch (err) {
     setFatal(out, err);
   }
-  return { outcome: out, pieces: kinds };
+  return { outcome: out, pieces: kinds, rows: chunkRows };
 }
 
 /**
@@ -331,6 +335,25 @@ describe('chunkCsv', () => {
         );
       }
     }
+  });
+
+  it('ends a chunk at maxChunkBytes, and makes no chunk of blank lines and empty rows alone', async () => {
+    const good = (i: number) => GOOD_ROWS[0](i);
+    const filler = Array.from({ length: 40 }, (_, i) => (i % 2 ? '"","","","","","",""' : ''));
+    // Rows 1-2, 20 rows of empty cells (3-22), row 23, 20 more (24-43), rows 44 and 45.
+    const lines = [HEADER, good(1), good(2), ...filler, good(23), ...filler, good(44), good(45)];
+    const bytes = Buffer.from(lines.join('\n') + '\n');
+    // A cap of 64 bytes: every good row fills a chunk, and so would each run of filler.
+    const { outcome, rows } = await piecewise(bytes, 7, 1000, 0, 64);
+    expect(rows.every((n) => n > 0)).toBe(true);
+    expect(rows.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(outcome.lastRow).toBe(45);
+    await expectSameAsSlowPath(outcome, bytes, {});
+    // Resumed inside the filler: the same rows after it, numbered as in the whole file.
+    const resumed = await piecewise(bytes, 7, 1000, 10, 64);
+    expect(resumed.rows.every((n) => n > 0)).toBe(true);
+    expect(resumed.outcome.lastRow).toBe(45);
+    expect(resumed.outcome.processed).toBe(3);
   });
 
   it('vouches for clean rows: a clean file is all fast chunks of batchRows rows', async () => {

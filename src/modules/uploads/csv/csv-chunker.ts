@@ -49,12 +49,14 @@ export function bufferSource(bytes: Buffer, blockSize = bytes.length): BlockSour
 }
 
 const BLOCK_BYTES = 256 * 1024;
-/** A chunk ends at batchRows rows or at this size, whichever comes first. */
+/** A chunk ends at batchRows rows or at this size (maxChunkBytes), whichever comes first. */
 const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 
 export interface ChunkerOptions extends CsvRowReaderOptions {
   /** Data rows per chunk (rows skipped for being all empty do not count). */
   batchRows: number;
+  /** Bytes after which a chunk ends however few rows it has (16 MiB). */
+  maxChunkBytes?: number;
   /** Rows up to this one are skipped (a resumed import). */
   resumeAfter: number;
   /** Called with every block read from the input, in order (the SHA-256); not kept. */
@@ -455,6 +457,7 @@ export async function* chunkCsv(
   const delimiterText = options.delimiter ?? ',';
   const delimiter = delimiterText.charCodeAt(0);
   const maxLineBytes = options.maxLineBytes ?? 64 * 1024;
+  const maxChunkBytes = options.maxChunkBytes ?? MAX_CHUNK_BYTES;
   // Memory stays flat: one read buffer (a record cut by a block's end is moved to its start
   // before the next read) and two chunk buffers, one being filled while the other's chunk
   // is written. A chunk is done with when the consumer asks for the one after the next.
@@ -582,8 +585,16 @@ export async function* chunkCsv(
     }
     line += scan.lines;
     pos = scan.next;
-    if (rows >= options.batchRows || chunk.length + (pos - chunkFrom) >= MAX_CHUNK_BYTES) {
-      yield emit();
+    if (rows >= options.batchRows || chunk.length + (pos - chunkFrom) >= maxChunkBytes) {
+      if (rows > 0) yield emit();
+      else {
+        // Only blank lines and rows of empty cells since the last chunk: no chunk (one with
+        // no rows would take the checkpoint back to 0), and nothing kept of them.
+        chunk.reset();
+        chunkFrom = pos;
+        rowsBefore = row;
+        chunkLine = line;
+      }
     }
   }
   if (pos < b.length || !eof) {
