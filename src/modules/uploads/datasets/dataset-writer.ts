@@ -261,6 +261,8 @@ export class DatasetWriter {
       if (prefix.length) o += prefix.copy(out, o);
       o += bytes.copy(out, o, starts[i], ends[i]);
       out[o++] = 0x0a;
+      // Let the event loop turn (the API may share it) every few thousand rows.
+      if (i % 8192 === 8191) await new Promise((resolve) => setImmediate(resolve));
     }
     const names = columns.map(ident).join(', ');
     const sqlDelimiter = delimiter === '\t' ? "E'\\t'" : `'${delimiter.replace(/'/g, "''")}'`;
