@@ -21,8 +21,6 @@
  *   npm run bench:daily [-- rounds]
  */
 import 'reflect-metadata';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client, Pool } from 'pg';
 import { exchangeCalendar } from '../src/common/calendar/exchange-calendar';
 import { dayNumber, fromDayNumber } from '../src/common/calendar/iso-date';
@@ -34,6 +32,7 @@ import { isinCheckDigit } from '../src/modules/etf-prices/isin';
 import { ExchangeRatesService } from '../src/modules/exchange-rates/exchange-rates.service';
 import { isTargetClosed } from '../src/modules/exchange-rates/target-calendar';
 import { ecbHistory, ecbXml } from '../test/utils/ecb-files';
+import { SourceServer } from '../test/utils/source-server';
 import { startTestApp } from '../test/utils/test-app';
 import { benchEnv, cleanupEnv, machine, runBench } from './bench-env';
 
@@ -86,7 +85,7 @@ function makeEtfs(): Etf[] {
 
 /** The fixture server: what it serves, and every request, as (source, day). */
 class Fixtures {
-  server!: Server;
+  source!: SourceServer;
   url = '';
   readonly fetches: { source: string; symbol: string; day: string }[] = [];
   private ecb90d = '';
@@ -98,7 +97,7 @@ class Fixtures {
     const history = (await ecbHistory()).filter((d) => d.date <= LAST).slice(0, 64);
     this.ecb90d = ecbXml(history);
     this.ecbDaily = ecbXml(history.slice(0, 1));
-    this.server = createServer((req, res) => {
+    this.source = await SourceServer.start((req, res) => {
       const url = new URL(req.url!, 'http://x');
       if (url.pathname.startsWith('/ecb/')) {
         // The ECB's files name no day: counted per file; the day is the ECB job's.
@@ -122,13 +121,11 @@ class Fixtures {
       }
       res.writeHead(200, { 'content-type': 'text/csv' }).end(body);
     });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = this.source.url;
   }
 
   stop(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((r) => this.server.close(() => r()));
+    return this.source.close();
   }
 }
 

@@ -9,7 +9,8 @@
  *    once (one HTTP fetch each), until the last has ended.
  *
  * The provider's files are made before each clock starts. Each round starts a fresh process
- * for each part, so the peak RSS (VmHWM) above idle is that part's own. Baselines in the same round, on the same server and database:
+ * for each part, so the peak RSS (VmHWM) above idle is that part's own. Baselines in the
+ * same round, on the same server and database:
  * - backfill: fetch the same CSV, split its lines and write the bars with one
  *   `INSERT … SELECT FROM unnest(…)` (no tracking, queue, validation or flags);
  * - daily: the same 200 fetches, 4 at a time (the worker's concurrency), each followed by
@@ -19,9 +20,6 @@
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Client, Pool } from 'pg';
 import { exchangeCalendar } from '../src/common/calendar/exchange-calendar';
@@ -29,8 +27,9 @@ import { dayNumber, fromDayNumber } from '../src/common/calendar/iso-date';
 import { ETF_UPDATE } from '../src/modules/etf-prices/etf-prices.constants';
 import { isinCheckDigit } from '../src/modules/etf-prices/isin';
 import { ChildApp } from '../test/utils/child-app';
+import { SourceServer } from '../test/utils/source-server';
 import { startTestApp } from '../test/utils/test-app';
-import { benchEnv, cleanupEnv, machine, runBench } from './bench-env';
+import { benchEnv, cleanupEnv, machine, peakRssMiB, runBench } from './bench-env';
 
 const FROM = '2006-01-03';
 const TO = '2025-12-31';
@@ -67,38 +66,20 @@ function barsOf(symbol: string): Map<string, string> {
   return bars;
 }
 
-class Provider {
-  server!: Server;
-  url = '';
-  fetches = 0;
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const url = new URL(req.url!, 'http://x');
-      const symbol = decodeURIComponent(url.pathname.split('/').pop()!).replace(/\.csv$/, '');
-      const from = url.searchParams.get('from') ?? FROM;
-      const to = url.searchParams.get('to') ?? TO;
-      this.fetches += 1;
-      const bars = barsOf(symbol);
-      let body = 'Date,Open,High,Low,Close,Adj Close,Volume\n';
-      for (let n = dayNumber(from); n <= dayNumber(to); n += 1) {
-        body += bars.get(fromDayNumber(n)) ?? '';
-      }
-      res.writeHead(200, { 'content-type': 'text/csv' }).end(body);
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  stop(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
-
-function peakRssMiB(pid: number): number {
-  const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Math.round(Number(kb) / 1024);
+/** The price provider: the CSV of `{symbol}` for the asked range. */
+function startProvider(): Promise<SourceServer> {
+  return SourceServer.start((req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    const symbol = decodeURIComponent(url.pathname.split('/').pop()!).replace(/\.csv$/, '');
+    const from = url.searchParams.get('from') ?? FROM;
+    const to = url.searchParams.get('to') ?? TO;
+    const bars = barsOf(symbol);
+    let body = 'Date,Open,High,Low,Close,Adj Close,Volume\n';
+    for (let n = dayNumber(from); n <= dayNumber(to); n += 1) {
+      body += bars.get(fromDayNumber(n)) ?? '';
+    }
+    res.writeHead(200, { 'content-type': 'text/csv' }).end(body);
+  });
 }
 
 async function api(
@@ -152,7 +133,7 @@ interface Ctx {
   base: Record<string, string>;
   token: string;
   db: Client;
-  provider: Provider;
+  provider: SourceServer;
 }
 
 /** A fresh process; `prepare` runs before idle RSS is read. */
@@ -233,7 +214,7 @@ async function daily(ctx: Ctx, round: number) {
       }
     },
     async (child) => {
-      const before = ctx.provider.fetches;
+      const before = ctx.provider.requests.length;
       const t0 = Date.now();
       const ids = await Promise.all(
         symbols.map(
@@ -249,7 +230,12 @@ async function daily(ctx: Ctx, round: number) {
       );
       const posted = (Date.now() - t0) / 1000;
       const end = await untilEnded(ctx.db, ids);
-      return { seconds: (end - t0) / 1000, posted, fetches: ctx.provider.fetches - before, day };
+      return {
+        seconds: (end - t0) / 1000,
+        posted,
+        fetches: ctx.provider.requests.length - before,
+        day,
+      };
     },
   );
 }
@@ -287,8 +273,7 @@ async function bareDaily(ctx: Ctx, round: number): Promise<number> {
 
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 3);
-  const provider = new Provider();
-  await provider.start();
+  const provider = await startProvider();
   const env = benchEnv({
     ETF_PRICES_URL: `${provider.url}/prices/{symbol}.csv?from={from}&to={to}`,
   });
@@ -347,7 +332,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await db.end();
-    await provider.stop();
+    await provider.close();
     await cleanupEnv(env);
   }
   console.log(

@@ -22,14 +22,7 @@
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import {
-  createWriteStream,
-  mkdtempSync,
-  openAsBlob,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { createWriteStream, mkdtempSync, openAsBlob, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -39,7 +32,7 @@ import { copyLine, DatasetWriter } from '../src/modules/uploads/datasets/dataset
 import { TRANSACTIONS_DATASET } from '../src/modules/uploads/datasets/transactions.dataset';
 import { ChildApp } from '../test/utils/child-app';
 import { startTestApp } from '../test/utils/test-app';
-import { benchEnv, cleanupEnv, machine, percentile, runBench } from './bench-env';
+import { benchEnv, cleanupEnv, machine, peakRssMiB, percentile, runBench } from './bench-env';
 
 const HEADER = 'external_id,account,booked_at,amount,currency,description,category\n';
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'JPY', 'SEK'];
@@ -76,12 +69,6 @@ async function generate(path: string, rows: number, prefix: string): Promise<voi
   }
   out.end(chunk);
   await once(out, 'finish');
-}
-
-/** Peak resident set of a process (VmHWM), in MiB. */
-function peakRssMiB(pid: number): number {
-  const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Math.round(Number(kb) / 1024);
 }
 
 /** The other tenants' rows: `rows` spread over 50 tenants, as a busy shared table holds them. */
