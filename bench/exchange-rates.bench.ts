@@ -26,17 +26,7 @@ import {
 import { fixture } from '../test/utils/fixtures';
 import { startTestApp } from '../test/utils/test-app';
 import { benchEnv, cleanupEnv, machine, percentile, runBench } from './bench-env';
-
-/** A deterministic pseudo-random sequence (mulberry32), so runs ask the same requests. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../test/utils/random';
 
 /** Base rates per currency: the fixture's last HRK day, plus a plausible figure for the ended ones. */
 async function baseRates(): Promise<Record<string, string>> {

@@ -1,7 +1,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Client } from 'pg';
 import { appClock } from '../src/common/util/clock';
-import { isinProblem } from '../src/modules/etf-prices/isin';
+import { isinCheckDigit } from '../src/modules/etf-prices/isin';
 import { fixture } from './utils/fixtures';
 import { cleanupEnv, isolatedEnv } from './utils/test-env';
 import { servePriceFiles, SourceServer } from './utils/source-server';
@@ -15,11 +15,8 @@ type View = Record<string, any>;
 
 const VWCE = fixture('prices', 'VWCE_DE_daily_prices.csv').toString('utf8');
 
-/** A valid ISIN of the 11 characters `body` (its check digit found by trying each). */
-function isin(body: string): string {
-  for (let d = 0; d <= 9; d += 1) if (isinProblem(`${body}${d}`) === null) return `${body}${d}`;
-  throw new Error(`no check digit for ${body}`);
-}
+/** A valid ISIN of the 11 characters `body`. */
+const isin = (body: string): string => `${body}${isinCheckDigit(body)}`;
 
 /** The fixture with the prices of the rows whose date passes `when` multiplied by 100. */
 function inPence(csv: string, when: (date: string) => boolean): string {

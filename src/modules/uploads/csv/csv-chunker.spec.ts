@@ -5,6 +5,7 @@ import { TRANSACTIONS_DATASET } from '../datasets/transactions.dataset';
 import { bufferSource, chunkCsv, type CsvPiece } from './csv-chunker';
 import { CsvFormatError } from './csv-format-error';
 import { readCsvRows, type CsvRowReaderOptions } from './csv-row-reader';
+import { random } from '../../../../test/utils/random';
 
 const COLUMNS = TRANSACTIONS_DATASET.columns;
 const validate = createRowValidator(TRANSACTIONS_DATASET);
@@ -248,17 +249,6 @@ function numeric(cell: string | null): string | null {
   const fraction = (match[3] ?? '').replace(/0+$/, '');
   const sign = match[1] && (integer !== '0' || fraction !== '') ? '-' : '';
   return `${sign}${integer}${fraction ? `.${fraction}` : ''}`;
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Rows the chunker vouches for. */
